@@ -1,0 +1,68 @@
+# The commands people type. CMake does the building; this file installs what
+# is missing, picks the build flavour and runs things.
+#
+#   make run     install missing packages, build (release), serve on ./data
+#   make test    install missing packages, build with ASan+UBSan, run every test
+#   make bench   build (release) and measure with wrk
+#   make deps | build | clean
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+BUILD_DIR   ?= build
+RELEASE_DIR := $(BUILD_DIR)/release
+TEST_DIR    := $(BUILD_DIR)/test
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+ARGS        ?=
+
+# Debian bookworm packages: build, run, test (cmocka, libcurl, nginx for the
+# proxy test, node for the spec tools) and bench (wrk).
+DEB_PACKAGES := cmake make gcc pkg-config python3 curl \
+	libcivetweb-dev libjansson-dev libsqlite3-dev libjwt-dev \
+	libcmocka-dev libcurl4-openssl-dev nginx-light wrk
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build run test bench clean spec-deps
+
+# Installs only what is missing; with everything present it only asks dpkg.
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# The spec tools (redocly), pinned by api-spec/package-lock.json.
+spec-deps: api-spec/node_modules/.package-lock.json
+api-spec/node_modules/.package-lock.json: api-spec/package.json api-spec/package-lock.json
+	cd api-spec && npm ci --no-audit --no-fund --loglevel=error
+
+$(RELEASE_DIR)/CMakeCache.txt:
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DINSPECTD_WERROR=ON -DINSPECTD_BUILD_TESTS=OFF
+
+build: $(RELEASE_DIR)/CMakeCache.txt
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+# Environment passes through: INSPECTD_LISTEN=0.0.0.0:9000 make run
+run: deps build
+	$(RELEASE_DIR)/inspectd serve $(ARGS)
+
+$(TEST_DIR)/CMakeCache.txt:
+	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DINSPECTD_WERROR=ON \
+		-DINSPECTD_SANITIZE='address;undefined' -DINSPECTD_TEST_ROUTES=ON
+
+test: deps spec-deps $(TEST_DIR)/CMakeCache.txt
+	cmake --build $(TEST_DIR) -j $(JOBS)
+	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS)
+
+bench: deps build
+	tests/bench/run.sh $(RELEASE_DIR)/inspectd
+
+clean:
+	rm -rf $(BUILD_DIR) api-spec/node_modules

@@ -1,0 +1,330 @@
+#include "db.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/xalloc.h"
+
+struct stmt_slot {
+	const char *sql; /* key: the address of a static SQL string */
+	sqlite3_stmt *st;
+};
+
+struct db {
+	sqlite3 *h;
+	struct stmt_slot *slots; /* open addressing, capacity a power of two */
+	size_t cap;
+	size_t used;
+};
+
+static const char *const connection_pragmas = "PRAGMA journal_mode=WAL;"
+                                              "PRAGMA foreign_keys=ON;"
+                                              "PRAGMA synchronous=FULL;"
+                                              "PRAGMA trusted_schema=OFF;";
+
+enum { BUSY_TIMEOUT_MS = 5000 };
+
+static void log_sqlite_error(sqlite3 *h, const char *what)
+{
+	struct log_line l;
+	if (log_begin(&l, LOG_ERROR, "db", what)) {
+		log_str(&l, "error", sqlite3_errmsg(h));
+		log_int(&l, "rc", sqlite3_extended_errcode(h));
+		log_end(&l);
+	}
+}
+
+struct db *db_open(const char *path, char *err, size_t errlen)
+{
+	sqlite3 *h = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	int rc = sqlite3_open_v2(path, &h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database %s: %s", path, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+		sqlite3_close(h);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(h, 1);
+	sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
+	/* Defensive mode: no writable_schema tricks or journal corruption from SQL. */
+	sqlite3_db_config(h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	char *msg = NULL;
+	rc = sqlite3_exec(h, connection_pragmas, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot configure database %s: %s", path, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		sqlite3_close(h);
+		return NULL;
+	}
+	struct db *db = xcalloc(1, sizeof *db);
+	db->h = h;
+	db->cap = 64;
+	db->slots = xcalloc(db->cap, sizeof *db->slots);
+	return db;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < db->cap; i++)
+		sqlite3_finalize(db->slots[i].st);
+	free(db->slots);
+	/* sqlite3_close (not _v2): every statement is finalized above, so a busy
+	 * result here is a bug worth logging rather than a zombie connection. */
+	if (sqlite3_close(db->h) != SQLITE_OK)
+		log_sqlite_error(db->h, "close failed");
+	free(db);
+}
+
+sqlite3 *db_handle(struct db *db)
+{
+	return db->h;
+}
+
+static size_t slot_hash(const char *sql, size_t cap)
+{
+	uintptr_t x = (uintptr_t)sql;
+	x ^= x >> 17;
+	x *= (uintptr_t)0x9e3779b97f4a7c15ULL;
+	x ^= x >> 29;
+	return (size_t)x & (cap - 1);
+}
+
+static struct stmt_slot *slot_find(struct stmt_slot *slots, size_t cap, const char *sql)
+{
+	size_t i = slot_hash(sql, cap);
+	while (slots[i].sql && slots[i].sql != sql)
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+static void cache_grow(struct db *db)
+{
+	size_t cap = db->cap * 2;
+	struct stmt_slot *slots = xcalloc(cap, sizeof *slots);
+	for (size_t i = 0; i < db->cap; i++)
+		if (db->slots[i].sql)
+			*slot_find(slots, cap, db->slots[i].sql) = db->slots[i];
+	free(db->slots);
+	db->slots = slots;
+	db->cap = cap;
+}
+
+sqlite3_stmt *db_stmt(struct db *db, const char *sql)
+{
+	struct stmt_slot *slot = slot_find(db->slots, db->cap, sql);
+	if (slot->sql)
+		return slot->st;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		log_sqlite_error(db->h, "prepare failed");
+		return NULL;
+	}
+	if ((db->used + 1) * 2 > db->cap) {
+		cache_grow(db);
+		slot = slot_find(db->slots, db->cap, sql);
+	}
+	slot->sql = sql;
+	slot->st = st;
+	db->used++;
+	return st;
+}
+
+void db_stmt_done(sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static int param_index(sqlite3_stmt *st, const char *name)
+{
+	int idx = sqlite3_bind_parameter_index(st, name);
+	if (idx == 0) {
+		struct log_line l;
+		if (log_begin(&l, LOG_ERROR, "db", "unknown SQL parameter")) {
+			log_str(&l, "param", name);
+			log_end(&l);
+		}
+	}
+	return idx;
+}
+
+int db_bind_text(sqlite3_stmt *st, const char *name, const char *value)
+{
+	int idx = param_index(st, name);
+	if (idx == 0)
+		return SQLITE_RANGE;
+	if (!value)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, value, -1, SQLITE_TRANSIENT);
+}
+
+int db_bind_int64(sqlite3_stmt *st, const char *name, sqlite3_int64 value)
+{
+	int idx = param_index(st, name);
+	if (idx == 0)
+		return SQLITE_RANGE;
+	return sqlite3_bind_int64(st, idx, value);
+}
+
+static enum store_status exec_simple(struct db *db, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		log_sqlite_error(db->h, what);
+		return STORE_DB;
+	}
+	return STORE_OK;
+}
+
+enum store_status db_begin(struct db *db)
+{
+	return exec_simple(db, "BEGIN IMMEDIATE", "begin failed");
+}
+
+enum store_status db_commit(struct db *db)
+{
+	enum store_status s = exec_simple(db, "COMMIT", "commit failed");
+	if (s != STORE_OK)
+		db_rollback(db);
+	return s;
+}
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		exec_simple(db, "ROLLBACK", "rollback failed");
+}
+
+enum store_status db_tx(struct db *db, enum store_status (*fn)(struct db *db, void *arg), void *arg)
+{
+	enum store_status s = db_begin(db);
+	if (s != STORE_OK)
+		return s;
+	s = fn(db, arg);
+	if (s != STORE_OK) {
+		db_rollback(db);
+		return s;
+	}
+	return db_commit(db);
+}
+
+enum store_status db_status_from_rc(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW: return STORE_OK;
+	case SQLITE_CONSTRAINT: return STORE_CONFLICT;
+	default: return STORE_DB;
+	}
+}
+
+static int query_int(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_sqlite_error(db->h, "prepare failed");
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int db_schema_version(struct db *db)
+{
+	return query_int(db, "PRAGMA user_version");
+}
+
+int db_latest_version(void)
+{
+	return db_migrations_count ? db_migrations[db_migrations_count - 1].version : 0;
+}
+
+/* Applies one migration; user_version is checked again inside the write
+ * lock so two processes migrating at once cannot apply a step twice. */
+static int migrate_step(struct db *db, const struct db_migration *m, char *err, size_t errlen)
+{
+	if (db_begin(db) != STORE_OK) {
+		snprintf(err, errlen, "migration %04d_%s: cannot begin: %s", m->version, m->name,
+		         sqlite3_errmsg(db->h));
+		return -1;
+	}
+	int current = db_schema_version(db);
+	if (current >= m->version) {
+		db_rollback(db);
+		return 0;
+	}
+	char *msg = NULL;
+	int rc = sqlite3_exec(db->h, m->sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "migration %04d_%s failed: %s", m->version, m->name,
+		         msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		db_rollback(db);
+		return -1;
+	}
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", m->version);
+	if (sqlite3_exec(db->h, pragma, NULL, NULL, NULL) != SQLITE_OK || db_commit(db) != STORE_OK) {
+		snprintf(err, errlen, "migration %04d_%s: cannot commit: %s", m->version, m->name,
+		         sqlite3_errmsg(db->h));
+		db_rollback(db);
+		return -1;
+	}
+	struct log_line l;
+	if (log_begin(&l, LOG_INFO, "db", "migration applied")) {
+		log_int(&l, "version", m->version);
+		log_str(&l, "name", m->name);
+		log_end(&l);
+	}
+	return 0;
+}
+
+int db_migrate(struct db *db, int *from, int *to, char *err, size_t errlen)
+{
+	int current = db_schema_version(db);
+	if (current < 0) {
+		snprintf(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(db->h));
+		return -1;
+	}
+	if (from)
+		*from = current;
+	if (current > db_latest_version()) {
+		snprintf(err, errlen,
+		         "database schema version %d is newer than this inspectd knows (%d): "
+		         "run a newer inspectd or restore a backup",
+		         current, db_latest_version());
+		return -1;
+	}
+	for (size_t i = 0; i < db_migrations_count; i++) {
+		if (db_migrations[i].version <= current)
+			continue;
+		if (migrate_step(db, &db_migrations[i], err, errlen) != 0)
+			return -1;
+	}
+	if (to)
+		*to = db_schema_version(db);
+	return 0;
+}
+
+int db_ping(struct db *db)
+{
+	static const char sql[] = "SELECT count(*) FROM sqlite_schema";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return -1;
+	int rc = sqlite3_step(st);
+	db_stmt_done(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}

@@ -1,0 +1,93 @@
+/*
+ * The database layer: one SQLite connection per worker thread, opened with
+ * the pragmas evidence needs (WAL, foreign keys, busy timeout,
+ * synchronous=FULL), a per-connection statement cache, a transaction helper
+ * and the embedded, numbered migrations.
+ *
+ * A struct db is used by one thread at a time (it is opened with
+ * SQLITE_OPEN_NOMUTEX). Stores report outcomes as enum store_status; the
+ * HTTP layer maps them to statuses in one place.
+ */
+#ifndef INSPECTD_DB_H
+#define INSPECTD_DB_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOT_FOUND,
+	STORE_CONFLICT, /* a UNIQUE or state conflict */
+	STORE_STALE,    /* version (If-Match) mismatch */
+	STORE_INVALID,  /* a constraint the input broke */
+	STORE_DB,       /* the database failed; logged where it happened */
+};
+
+struct db;
+
+/* An embedded migration: db/migrations/NNNN_name.sql. */
+struct db_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+
+/* Generated at build time from db/migrations/, ordered by version 1..n. */
+extern const struct db_migration db_migrations[];
+extern const size_t db_migrations_count;
+
+/*
+ * Opens (creating if needed) the database at path and applies the
+ * per-connection pragmas. On failure returns NULL and writes a message to
+ * err. Free with db_close.
+ */
+struct db *db_open(const char *path, char *err, size_t errlen);
+void db_close(struct db *db);
+sqlite3 *db_handle(struct db *db);
+
+/*
+ * The prepared statement for sql, prepared once per connection and cached by
+ * the address of sql (so sql must be a static string: use the
+ * `static const char SQL_x[]` pattern). Returns NULL on a prepare error
+ * (logged). After use, release with db_stmt_done, which resets it.
+ */
+sqlite3_stmt *db_stmt(struct db *db, const char *sql);
+void db_stmt_done(sqlite3_stmt *st);
+
+/* Binds text to the named parameter (":name"); a NULL value binds NULL. */
+int db_bind_text(sqlite3_stmt *st, const char *name, const char *value);
+int db_bind_int64(sqlite3_stmt *st, const char *name, sqlite3_int64 value);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return STORE_OK or STORE_DB. */
+enum store_status db_begin(struct db *db);
+enum store_status db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/*
+ * Runs fn inside BEGIN IMMEDIATE ... COMMIT. Commits when fn returns STORE_OK,
+ * rolls back otherwise, and returns fn's status (or STORE_DB when the
+ * transaction itself failed).
+ */
+enum store_status db_tx(struct db *db, enum store_status (*fn)(struct db *db, void *arg), void *arg);
+
+/* Maps an SQLite result code to a store status (constraint → conflict). */
+enum store_status db_status_from_rc(int rc);
+
+/* PRAGMA user_version, or -1 on error. */
+int db_schema_version(struct db *db);
+
+/* The newest schema version this binary knows. */
+int db_latest_version(void);
+
+/*
+ * Applies every migration newer than the database's user_version, each in
+ * its own BEGIN IMMEDIATE transaction that also sets user_version. Refuses a
+ * database newer than this binary. *from and *to (may be NULL) receive the
+ * versions before and after. Returns 0 on success, -1 with err filled.
+ */
+int db_migrate(struct db *db, int *from, int *to, char *err, size_t errlen);
+
+/* A cheap query proving the database answers: 0 when it does. */
+int db_ping(struct db *db);
+
+#endif

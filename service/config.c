@@ -1,0 +1,340 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/xalloc.h"
+
+enum setting_type { T_STRING, T_INT, T_SIZE, T_BOOL, T_LOGLEVEL, T_LISTEN, T_ORIGINS, T_DIR };
+
+struct setting {
+	const char *name; /* flag without "--"; env is INSPECTD_ + upper(name with - as _) */
+	const char *env;
+	enum setting_type type;
+	const char *def;
+	long long min, max; /* for T_INT and T_SIZE */
+	size_t offset;
+	unsigned cmds;
+	const char *help;
+};
+
+#define OFF(field) offsetof(struct config, field)
+#define BOTH       (CONFIG_CMD_SERVE | CONFIG_CMD_MIGRATE)
+
+static const struct setting settings[] = {
+        {"listen", "INSPECTD_LISTEN", T_LISTEN, "127.0.0.1:8080", 0, 0, OFF(listen), CONFIG_CMD_SERVE,
+         "address and port to listen on (IPv4 ip:port)"},
+        {"data", "INSPECTD_DATA", T_DIR, "./data", 0, 0, OFF(data_dir), BOTH, "data directory: database, keys, photos"},
+        {"threads", "INSPECTD_THREADS", T_INT, "64", 1, 1024, OFF(threads), CONFIG_CMD_SERVE,
+         "worker threads (each serves one connection at a time)"},
+        {"keepalive-timeout-ms", "INSPECTD_KEEPALIVE_TIMEOUT_MS", T_INT, "5000", 0, 600000, OFF(keepalive_ms),
+         CONFIG_CMD_SERVE, "how long an idle keep-alive connection may hold a worker"},
+        {"request-timeout-ms", "INSPECTD_REQUEST_TIMEOUT_MS", T_INT, "30000", 1000, 3600000, OFF(request_timeout_ms),
+         CONFIG_CMD_SERVE, "socket read/write timeout"},
+        {"max-body", "INSPECTD_MAX_BODY", T_SIZE, "1MiB", 1024, 64LL << 20, OFF(max_body), CONFIG_CMD_SERVE,
+         "largest JSON request body (bytes, or with KiB/MiB)"},
+        {"cors-origins", "INSPECTD_CORS_ORIGINS", T_ORIGINS, "", 0, 0, OFF(cors_origins), CONFIG_CMD_SERVE,
+         "comma-separated browser origins allowed by CORS (empty: none)"},
+        {"log-level", "INSPECTD_LOG_LEVEL", T_LOGLEVEL, "info", 0, 0, OFF(log_level), BOTH,
+         "debug, info, warn or error"},
+        {"shutdown-timeout-ms", "INSPECTD_SHUTDOWN_TIMEOUT_MS", T_INT, "10000", 0, 600000, OFF(shutdown_timeout_ms),
+         CONFIG_CMD_SERVE, "how long SIGTERM waits for in-flight requests"},
+        {"metrics", "INSPECTD_METRICS", T_BOOL, "on", 0, 0, OFF(metrics), CONFIG_CMD_SERVE,
+         "serve Prometheus metrics at /metrics (on/off)"},
+};
+
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+int config_parse_listen(const char *s, char *host, size_t hostlen, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	if (!colon || colon == s)
+		return -1;
+	size_t hl = (size_t)(colon - s);
+	if (hl >= hostlen || hl > 15)
+		return -1;
+	/* IPv4 dotted quad only: the Debian civetweb build has no IPv6. */
+	int parts = 0;
+	const char *p = s;
+	while (p < colon) {
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		long v = 0;
+		int digits = 0;
+		while (p < colon && isdigit((unsigned char)*p)) {
+			v = v * 10 + (*p - '0');
+			if (++digits > 3)
+				return -1;
+			p++;
+		}
+		if (v > 255)
+			return -1;
+		parts++;
+		if (p < colon) {
+			if (*p != '.' || p + 1 == colon)
+				return -1;
+			p++;
+		}
+	}
+	if (parts != 4)
+		return -1;
+	const char *ps = colon + 1;
+	if (!*ps || strlen(ps) > 5)
+		return -1;
+	long v = 0;
+	for (const char *q = ps; *q; q++) {
+		if (!isdigit((unsigned char)*q))
+			return -1;
+		v = v * 10 + (*q - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	*port = (int)v;
+	return 0;
+}
+
+static int parse_int(const char *s, long long *out)
+{
+	if (!*s || !(isdigit((unsigned char)*s) || *s == '-'))
+		return -1;
+	errno = 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int config_parse_size(const char *s, long long *out)
+{
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (errno)
+		return -1;
+	static const struct {
+		const char *suffix;
+		int shift;
+	} units[] = {{"", 0},   {"B", 0},    {"K", 10},  {"KiB", 10}, {"KB", 10},  {"k", 10},
+	             {"M", 20}, {"MiB", 20}, {"MB", 20}, {"G", 30},   {"GiB", 30}, {"GB", 30}};
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strcmp(end, units[i].suffix) == 0) {
+			if (v > (LLONG_MAX >> units[i].shift))
+				return -1;
+			*out = v << units[i].shift;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* An origin is scheme://host[:port] with scheme http or https, nothing else. */
+static int valid_origin(const char *s, size_t len)
+{
+	size_t skip;
+	if (len > 8 && strncmp(s, "https://", 8) == 0)
+		skip = 8;
+	else if (len > 7 && strncmp(s, "http://", 7) == 0)
+		skip = 7;
+	else
+		return 0;
+	for (size_t i = skip; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!(isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+			return 0;
+	}
+	return 1;
+}
+
+static int parse_origins(const char *s)
+{
+	const char *p = s;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		while (len && *p == ' ')
+			p++, len--;
+		while (len && p[len - 1] == ' ')
+			len--;
+		if (!(len == 1 && *p == '*') && !valid_origin(p, len))
+			return -1;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}
+
+int config_origin_allowed(const char *list, const char *origin, size_t origin_len)
+{
+	const char *p = list;
+	while (p && *p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		while (len && *p == ' ')
+			p++, len--;
+		while (len && p[len - 1] == ' ')
+			len--;
+		if (len == 1 && *p == '*')
+			return 1;
+		if (len == origin_len && len > 0 && memcmp(p, origin, len) == 0)
+			return 1;
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+static int parse_bool(const char *s, long long *out)
+{
+	static const char *const yes[] = {"on", "true", "yes", "1"};
+	static const char *const no[] = {"off", "false", "no", "0"};
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(s, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcmp(s, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+/* Applies one textual value to its setting; on error fills err. */
+static int apply(struct config *cfg, const struct setting *st, const char *value, const char *origin, char *err,
+                 size_t errlen)
+{
+	char *base = (char *)cfg;
+	long long v = 0;
+	int bad = 0;
+	switch (st->type) {
+	case T_STRING:
+	case T_DIR:
+	case T_LISTEN:
+	case T_ORIGINS: {
+		if (st->type == T_DIR && !*value) {
+			bad = 1;
+		} else if (st->type == T_LISTEN) {
+			char host[16];
+			int port;
+			bad = config_parse_listen(value, host, sizeof host, &port) != 0;
+		} else if (st->type == T_ORIGINS) {
+			bad = parse_origins(value) != 0;
+		}
+		if (bad)
+			break;
+		char **slot = (char **)(base + st->offset);
+		free(*slot);
+		*slot = xstrdup(value);
+		return 0;
+	}
+	case T_INT: bad = parse_int(value, &v) != 0 || v < st->min || v > st->max; break;
+	case T_SIZE: bad = config_parse_size(value, &v) != 0 || v < st->min || v > st->max; break;
+	case T_BOOL: bad = parse_bool(value, &v) != 0; break;
+	case T_LOGLEVEL:
+		v = log_level_parse(value);
+		bad = v < 0;
+		break;
+	}
+	if (bad) {
+		const char *expect = "";
+		char range[96] = "";
+		switch (st->type) {
+		case T_INT:
+		case T_SIZE:
+			snprintf(range, sizeof range, "a %s from %lld to %lld", st->type == T_SIZE ? "size" : "number",
+			         st->min, st->max);
+			expect = range;
+			break;
+		case T_BOOL: expect = "on or off"; break;
+		case T_LOGLEVEL: expect = "debug, info, warn or error"; break;
+		case T_LISTEN: expect = "an IPv4 address and port, like 127.0.0.1:8080"; break;
+		case T_ORIGINS: expect = "a comma-separated list of http(s)://host[:port] origins or *"; break;
+		case T_DIR: expect = "a directory path"; break;
+		case T_STRING: expect = "a value"; break;
+		}
+		snprintf(err, errlen, "invalid value for setting %s (%s): \"%s\"; expected %s", st->name, origin, value,
+		         expect);
+		return -1;
+	}
+	*(long long *)(base + st->offset) = v;
+	return 0;
+}
+
+int config_load(struct config *cfg, enum config_cmd cmd, config_getenv_fn getenv_fn, int argc, char **argv, char *err,
+                size_t errlen)
+{
+	memset(cfg, 0, sizeof *cfg);
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		/* Every setting gets its default, even those of other commands, so
+		 * the struct is always complete. */
+		if (apply(cfg, &settings[i], settings[i].def, "default", err, errlen) != 0)
+			return -1;
+	}
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		if (!(settings[i].cmds & cmd))
+			continue;
+		const char *v = getenv_fn ? getenv_fn(settings[i].env) : NULL;
+		if (v && apply(cfg, &settings[i], v, settings[i].env, err, errlen) != 0)
+			return -1;
+	}
+	for (int a = 0; a < argc; a++) {
+		const char *arg = argv[a];
+		if (strncmp(arg, "--", 2) != 0) {
+			snprintf(err, errlen, "unexpected argument \"%s\"", arg);
+			return -1;
+		}
+		const char *name = arg + 2;
+		const char *eq = strchr(name, '=');
+		size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+		const struct setting *st = NULL;
+		for (size_t i = 0; i < NSETTINGS; i++) {
+			if ((settings[i].cmds & cmd) && strlen(settings[i].name) == nlen &&
+			    strncmp(settings[i].name, name, nlen) == 0)
+				st = &settings[i];
+		}
+		if (!st) {
+			snprintf(err, errlen, "unknown option \"%.*s\" (see --help)", (int)(nlen + 2), arg);
+			return -1;
+		}
+		const char *value;
+		if (eq) {
+			value = eq + 1;
+		} else if (a + 1 < argc) {
+			value = argv[++a];
+		} else {
+			snprintf(err, errlen, "option --%s needs a value", st->name);
+			return -1;
+		}
+		char origin[80];
+		snprintf(origin, sizeof origin, "--%s", st->name);
+		if (apply(cfg, st, value, origin, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void config_release(struct config *cfg)
+{
+	free(cfg->listen);
+	free(cfg->data_dir);
+	free(cfg->cors_origins);
+	memset(cfg, 0, sizeof *cfg);
+}
+
+void config_print_help(FILE *out, enum config_cmd cmd)
+{
+	fprintf(out, "Settings (flag, environment variable, default):\n");
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const struct setting *st = &settings[i];
+		if (!(st->cmds & cmd))
+			continue;
+		fprintf(out, "  --%-22s %s\n  %-24s %s (default \"%s\")\n", st->name, st->help, "", st->env, st->def);
+	}
+}

@@ -1,0 +1,503 @@
+#include "server.h"
+
+#include <civetweb.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "body.h"
+#include "db.h"
+#include "problem.h"
+#include "random.h"
+#include "req.h"
+
+/* Per worker thread: its own SQLite connection (ARCHITECTURE.md). */
+struct worker {
+	struct server *srv;
+	struct db *db;
+	int db_failed_logged;
+};
+
+int mkdir_p(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+	if (len == 0 || len >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0750) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(path, 0750) != 0 && errno != EEXIST)
+		return -1;
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+int server_migrate(const char *db_path, char *err, size_t errlen)
+{
+	struct db *db = db_open(db_path, err, errlen);
+	if (!db)
+		return -1;
+	int from = 0, to = 0;
+	int rc = db_migrate(db, &from, &to, err, errlen);
+	db_close(db);
+	if (rc != 0)
+		return -1;
+	struct log_line l;
+	if (log_begin(&l, LOG_INFO, "db", from == to ? "schema up to date" : "schema migrated")) {
+		log_str(&l, "path", db_path);
+		log_int(&l, "from", from);
+		log_int(&l, "to", to);
+		log_end(&l);
+	}
+	return 0;
+}
+
+struct db *server_worker_db(struct mg_connection *conn)
+{
+	struct worker *w = mg_get_thread_pointer(conn);
+	if (!w)
+		return NULL;
+	if (w->db)
+		return w->db;
+	char err[512];
+	w->db = db_open(w->srv->db_path, err, sizeof err);
+	if (!w->db && !w->db_failed_logged) {
+		struct log_line l;
+		if (log_begin(&l, LOG_ERROR, "db", "cannot open worker connection")) {
+			log_str(&l, "error", err);
+			log_end(&l);
+		}
+		w->db_failed_logged = 1;
+	}
+	return w->db;
+}
+
+static void *on_init_thread(const struct mg_context *ctx, int thread_type)
+{
+	if (thread_type != 1)
+		return NULL;
+	struct worker *w = xcalloc(1, sizeof *w);
+	w->srv = mg_get_user_data(ctx);
+	return w;
+}
+
+static void on_exit_thread(const struct mg_context *ctx, int thread_type, void *thread_pointer)
+{
+	(void)ctx;
+	(void)thread_type;
+	struct worker *w = thread_pointer;
+	if (!w)
+		return;
+	db_close(w->db);
+	free(w);
+}
+
+static int on_log_message(const struct mg_connection *conn, const char *message)
+{
+	(void)conn;
+	struct log_line l;
+	if (log_begin(&l, LOG_WARN, "civetweb", message))
+		log_end(&l);
+	return 1;
+}
+
+static void set_request_id(struct req *req)
+{
+	const char *given = mg_get_header(req->conn, "X-Request-Id");
+	if (given && request_id_is_sane(given)) {
+		snprintf(req->request_id, sizeof req->request_id, "%s", given);
+		return;
+	}
+	rand_hex(req->request_id, 16);
+}
+
+static void log_request(const struct req *req, uint64_t duration_us)
+{
+	struct log_line l;
+	if (!log_begin(&l, LOG_INFO, "http", "request"))
+		return;
+	log_str(&l, "request_id", req->request_id);
+	log_str(&l, "method", req->method ? req->method : "");
+	log_str(&l, "route", req->route ? req->route->pattern : "unmatched");
+	log_int(&l, "status", req->status);
+	log_int(&l, "duration_us", (long long)duration_us);
+	log_int(&l, "bytes", (long long)req->bytes_out);
+	log_str(&l, "remote", req->ri ? req->ri->remote_addr : "");
+	log_end(&l);
+}
+
+/* Error responses civetweb itself produces (malformed request line, headers
+ * too large, …), rendered as problem+json like every other error. */
+static int on_http_error(struct mg_connection *conn, int status, const char *errmsg)
+{
+	struct server *srv = mg_get_user_data(mg_get_context(conn));
+	struct req req = {0};
+	req.conn = conn;
+	req.ri = mg_get_request_info(conn);
+	req.method = req.ri && req.ri->request_method ? req.ri->request_method : NULL;
+	req.route_index = srv->nroutes;
+	req.close_after = 1;
+	req.start_us = now_us();
+	set_request_id(&req);
+	const char *code = problem_code_for_status(status);
+	(void)errmsg; /* civetweb's text may name internals; the code and title say enough */
+	reply_problem(&req, status, code, NULL, NULL);
+	metrics_observe(srv->metrics, srv->nroutes, req.method ? req.method : "OTHER", status, now_us() - req.start_us);
+	log_request(&req, now_us() - req.start_us);
+	buf_release(&req.headers);
+	return 0;
+}
+
+static void add_cors_headers(struct req *req)
+{
+	const char *origin = mg_get_header(req->conn, "Origin");
+	const char *allowed = req->srv->cfg->cors_origins;
+	if (!origin || !allowed || !*allowed || !config_origin_allowed(allowed, origin, strlen(origin)))
+		return;
+	/* Only a syntactically plain origin is reflected (it lands in a header). */
+	for (const char *p = origin; *p; p++)
+		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+			return;
+	req_header_add(req, "Access-Control-Allow-Origin", origin);
+	req_header_add(req, "Vary", "Origin");
+	req_header_add(req, "Access-Control-Expose-Headers", "ETag, Location, Retry-After, X-Request-Id");
+}
+
+/* OPTIONS on a known path: a CORS preflight, or the Allow list. */
+static void reply_options(struct req *req, const char *allow)
+{
+	char allow_opts[160];
+	snprintf(allow_opts, sizeof allow_opts, "%s, OPTIONS", allow);
+	const char *acrm = mg_get_header(req->conn, "Access-Control-Request-Method");
+	if (acrm && req->headers.len) { /* add_cors_headers accepted the origin */
+		req_header_add(req, "Access-Control-Allow-Methods", allow_opts);
+		req_header_add(req, "Access-Control-Allow-Headers",
+		               "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id");
+		req_header_add(req, "Access-Control-Max-Age", "600");
+	}
+	req_header_add(req, "Allow", allow_opts);
+	reply_send(req, 204, NULL, NULL, 0, 0);
+}
+
+static int mg_read_fn(void *ctx, char *buf, size_t len)
+{
+	return mg_read(ctx, buf, len);
+}
+
+/* Reads the request body into req->body, at most cap bytes. Answers 413/400
+ * itself and returns -1 on failure. */
+static int read_body_or_reply(struct req *req, long long cap)
+{
+	long long declared = req->ri->content_length;
+	switch (body_read(&req->body, declared, cap, mg_read_fn, req->conn)) {
+	case BODY_OK: return 0;
+	case BODY_TOO_LARGE:
+		req->body_unread = 1;
+		if (declared > cap)
+			reply_problem(req, 413, "payload_too_large", NULL, "请求体 %lld 字节，超过上限 %lld 字节",
+			              declared, cap);
+		else
+			reply_problem(req, 413, "payload_too_large", NULL, "请求体超过上限 %lld 字节", cap);
+		return -1;
+	case BODY_READ_ERROR: break;
+	}
+	req->body_unread = 1;
+	reply_problem(req, 400, "bad_request", NULL, "请求体读取失败或编码无效");
+	return -1;
+}
+
+static int has_body(const struct req *req)
+{
+	return req->ri->content_length > 0 || mg_get_header(req->conn, "Transfer-Encoding") != NULL;
+}
+
+/* Body checks and JSON parsing for a matched route. Returns -1 when answered. */
+static int prepare_body_or_reply(struct req *req)
+{
+	if (!(req->route->flags & ROUTE_BODY_JSON)) {
+		if (has_body(req)) {
+			req->body_unread = 1;
+			reply_problem(req, 415, "unsupported_media_type", NULL, "该接口不接受请求体");
+			return -1;
+		}
+		return 0;
+	}
+	if (!has_body(req))
+		return 0;
+	const char *ct = mg_get_header(req->conn, "Content-Type");
+	if (!body_is_json_content_type(ct)) {
+		req->body_unread = 1;
+		reply_problem(req, 415, "unsupported_media_type", NULL,
+		              "请求体须为 application/json（UTF-8），收到的是 %.64s", ct ? ct : "（无 Content-Type）");
+		return -1;
+	}
+	if (read_body_or_reply(req, req->srv->cfg->max_body) != 0)
+		return -1;
+	if (req->body.len == 0)
+		return 0;
+	json_error_t jerr;
+	req->json = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req->json) {
+		reply_problem(req, 400, "malformed_json", NULL, "JSON 解析失败（第 %d 行第 %d 列）：%s", jerr.line,
+		              jerr.column, jerr.text);
+		return -1;
+	}
+	if (!json_is_object(req->json)) {
+		reply_problem(req, 400, "malformed_json", NULL, "请求体须为 JSON 对象");
+		return -1;
+	}
+	return 0;
+}
+
+static void route_request(struct req *req)
+{
+	struct server *srv = req->srv;
+	if (atomic_load(&srv->draining)) {
+		req->close_after = 1;
+		req_header_add(req, "Retry-After", "5");
+		reply_problem(req, 503, "shutting_down", NULL, "服务正在停止，请稍后重试");
+		return;
+	}
+	/* Request smuggling guard: both framings at once is never legitimate. */
+	if (mg_get_header(req->conn, "Transfer-Encoding") && mg_get_header(req->conn, "Content-Length")) {
+		req->body_unread = 1;
+		reply_problem(req, 400, "bad_request", NULL, "不能同时使用 Transfer-Encoding 与 Content-Length");
+		return;
+	}
+	char allow[128];
+	size_t index = srv->nroutes;
+	enum route_match m = router_match(srv->routes, srv->nroutes, req->method, req->path, &index, &req->params,
+	                                  allow, sizeof allow);
+	add_cors_headers(req);
+	if (m == ROUTE_NONE) {
+		req->body_unread = has_body(req);
+		reply_problem(req, 404, "not_found", NULL, "没有这个接口：%.200s", req->path);
+		return;
+	}
+	req->route_index = index;
+	req->route = &srv->routes[index];
+	if (m == ROUTE_BAD_METHOD) {
+		req->body_unread = has_body(req);
+		if (strcmp(req->method, "OPTIONS") == 0) {
+			reply_options(req, allow);
+			return;
+		}
+		req_header_add(req, "Allow", allow);
+		reply_problem(req, 405, "method_not_allowed", NULL, "%s 不支持 %.16s，可用：%s", req->route->pattern,
+		              req->method, allow);
+		return;
+	}
+	if (prepare_body_or_reply(req) != 0)
+		return;
+	req->route->handler(req);
+	if (!req->status) {
+		struct log_line l;
+		if (log_begin(&l, LOG_ERROR, "http", "handler did not reply")) {
+			log_str(&l, "route", req->route->pattern);
+			log_end(&l);
+		}
+		reply_problem(req, 500, "internal_error", NULL, NULL);
+	}
+}
+
+static int dispatch(struct mg_connection *conn, void *cbdata)
+{
+	struct server *srv = cbdata;
+	struct req req = {0};
+	req.start_us = now_us();
+	req.conn = conn;
+	req.srv = srv;
+	req.ri = mg_get_request_info(conn);
+	req.method = req.ri->request_method;
+	req.path = req.ri->local_uri_raw ? req.ri->local_uri_raw : req.ri->local_uri;
+	req.route_index = srv->nroutes;
+	metrics_in_flight_add(srv->metrics, 1);
+	set_request_id(&req);
+
+	route_request(&req);
+
+	uint64_t took = now_us() - req.start_us;
+	metrics_observe(srv->metrics, req.route_index, req.method, req.status, took);
+	log_request(&req, took);
+	metrics_in_flight_add(srv->metrics, -1);
+	json_decref(req.json);
+	buf_release(&req.body);
+	buf_release(&req.headers);
+	return req.status;
+}
+
+static int wait_for_signal(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	int sig = 0;
+	while (sigwait(&set, &sig) != 0)
+		;
+	return sig;
+}
+
+static void drain(struct server *srv)
+{
+	atomic_store(&srv->draining, 1);
+	uint64_t deadline = now_us() + (uint64_t)srv->cfg->shutdown_timeout_ms * 1000u;
+	while (metrics_in_flight(srv->metrics) > 0 && now_us() < deadline) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	long left = metrics_in_flight(srv->metrics);
+	if (left > 0) {
+		struct log_line l;
+		if (log_begin(&l, LOG_WARN, "server", "shutdown timeout: closing in-flight requests")) {
+			log_int(&l, "in_flight", left);
+			log_end(&l);
+		}
+	}
+}
+
+static struct route *enabled_routes(const struct config *cfg, size_t *n)
+{
+	struct route *routes = xcalloc(route_table_count, sizeof *routes);
+	size_t k = 0;
+	for (size_t i = 0; i < route_table_count; i++) {
+		if ((route_table[i].flags & ROUTE_METRICS) && !cfg->metrics)
+			continue;
+		routes[k++] = route_table[i];
+	}
+	*n = k;
+	return routes;
+}
+
+int server_run(const struct config *cfg)
+{
+	char err[512];
+	int rc = 1;
+	struct server srv = {0};
+	srv.cfg = cfg;
+	log_set_level((enum log_level)cfg->log_level);
+
+	if (mkdir_p(cfg->data_dir) != 0) {
+		fprintf(stderr, "inspectd: cannot create data directory %s: %s\n", cfg->data_dir, strerror(errno));
+		return 1;
+	}
+	size_t plen = strlen(cfg->data_dir) + sizeof "/inspectd.db";
+	srv.db_path = xmalloc(plen);
+	snprintf(srv.db_path, plen, "%s/inspectd.db", cfg->data_dir);
+	if (server_migrate(srv.db_path, err, sizeof err) != 0) {
+		fprintf(stderr, "inspectd: %s\n", err);
+		goto out;
+	}
+	srv.routes = enabled_routes(cfg, &srv.nroutes);
+	if (router_check(srv.routes, srv.nroutes, err, sizeof err) != 0) {
+		fprintf(stderr, "inspectd: bad route table: %s\n", err);
+		goto out;
+	}
+	srv.metrics = metrics_new(srv.routes, srv.nroutes);
+
+	char threads[24], keepalive[24], timeout[24];
+	snprintf(threads, sizeof threads, "%lld", cfg->threads);
+	snprintf(keepalive, sizeof keepalive, "%lld", cfg->keepalive_ms);
+	snprintf(timeout, sizeof timeout, "%lld", cfg->request_timeout_ms);
+	const char *options[] = {
+	        "listening_ports",
+	        cfg->listen,
+	        "num_threads",
+	        threads,
+	        "enable_keep_alive",
+	        "yes",
+	        "keep_alive_timeout_ms",
+	        keepalive,
+	        "request_timeout_ms",
+	        timeout,
+	        "tcp_nodelay",
+	        "1",
+	        "decode_url",
+	        "no",
+	        "connection_queue",
+	        "256",
+	        /* CORS is answered by the dispatcher from the configured origins. */
+	        "access_control_allow_origin",
+	        "",
+	        "access_control_allow_methods",
+	        "",
+	        "access_control_allow_headers",
+	        "",
+	        "enable_directory_listing",
+	        "no",
+	        "enable_auth_domain_check",
+	        "no",
+	        NULL,
+	};
+	struct mg_callbacks cb = {0};
+	cb.log_message = on_log_message;
+	cb.http_error = on_http_error;
+	cb.init_thread = on_init_thread;
+	cb.exit_thread = on_exit_thread;
+
+	/* Block the stop signals before civetweb starts its threads, so they
+	 * inherit the mask and only sigwait below receives them. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	struct mg_init_data init = {.callbacks = &cb, .user_data = &srv, .configuration_options = options};
+	struct mg_error_data edata = {.text = err, .text_buffer_size = sizeof err};
+	srv.mg = mg_start2(&init, &edata);
+	if (!srv.mg) {
+		fprintf(stderr, "inspectd: cannot listen on %s: %s\n", cfg->listen, err);
+		goto out;
+	}
+	mg_set_request_handler(srv.mg, "/", dispatch, &srv);
+
+	struct log_line l;
+	if (log_begin(&l, LOG_INFO, "server", "listening")) {
+		log_str(&l, "listen", cfg->listen);
+		log_str(&l, "data", cfg->data_dir);
+		log_int(&l, "threads", cfg->threads);
+		log_str(&l, "version", INSPECTD_VERSION);
+		log_end(&l);
+	}
+
+	int sig = wait_for_signal();
+	if (log_begin(&l, LOG_INFO, "server", "stopping")) {
+		log_str(&l, "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		log_end(&l);
+	}
+	drain(&srv);
+	mg_stop(srv.mg);
+	log_msg(LOG_INFO, "server", "stopped");
+	rc = 0;
+out:
+	metrics_free(srv.metrics);
+	free(srv.routes);
+	free(srv.db_path);
+	return rc;
+}

@@ -1,0 +1,16 @@
+/* Operational endpoints: liveness, readiness, the contract, metrics. */
+#ifndef INSPECTD_OPS_H
+#define INSPECTD_OPS_H
+
+struct req;
+
+void ops_healthz(struct req *req);
+void ops_readyz(struct req *req);
+void ops_openapi(struct req *req);
+void ops_metrics(struct req *req);
+
+/* The embedded api-spec/openapi.yaml (generated at build time). */
+extern const unsigned char openapi_yaml[];
+extern const unsigned long openapi_yaml_len;
+
+#endif

@@ -1,0 +1,42 @@
+#include "testroutes.h"
+
+#include <civetweb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/req.h"
+
+/* Echoes the parsed JSON body (or null when the body was empty). */
+void test_echo(struct req *req)
+{
+	json_t *body = req->json ? json_incref(req->json) : json_null();
+	reply_json_new(req, 200, json_pack("{s:o}", "received", body));
+}
+
+void test_params(struct req *req)
+{
+	const char *id, *part;
+	size_t id_len, part_len;
+	route_param_get(&req->params, "id", &id, &id_len);
+	route_param_get(&req->params, "part", &part, &part_len);
+	reply_json_new(req, 200, json_pack("{s:s%, s:s%}", "id", id, id_len, "part", part, part_len));
+}
+
+/* Sleeps ?ms= milliseconds (at most 10 s), then answers. */
+void test_sleep(struct req *req)
+{
+	char value[16];
+	long ms = 0;
+	const char *qs = req->ri->query_string;
+	if (qs && mg_get_var(qs, strlen(qs), "ms", value, sizeof value) > 0)
+		ms = strtol(value, NULL, 10);
+	if (ms < 0 || ms > 10000) {
+		reply_problem(req, 400, "bad_request", NULL, "ms must be 0..10000");
+		return;
+	}
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+	reply_json_new(req, 200, json_pack("{s:i}", "slept_ms", (int)ms));
+}
