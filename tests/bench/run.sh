@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# make bench: measures what exists so far with wrk on loopback.
+#   usage: tests/bench/run.sh path/to/inspectd
+# Starts a release inspectd on a free port with a temporary data directory,
+# runs wrk against each endpoint (2 threads, 32 connections, 10 s by default:
+# BENCH_DURATION=30s to change) and prints requests/s, p50/p99 latency and
+# the server's peak RSS. The server logs at info (one JSON line per request,
+# as in production) into a file. Stops the server with SIGTERM at the end.
+set -euo pipefail
+
+bin=${1:?usage: $0 path/to/inspectd}
+duration=${BENCH_DURATION:-10s}
+conns=${BENCH_CONNECTIONS:-32}
+tmp=$(mktemp -d /tmp/inspectd-bench-XXXXXX)
+pid=""
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+INSPECTD_LOG_LEVEL=${INSPECTD_LOG_LEVEL:-info} "$bin" serve --listen "127.0.0.1:$port" --data "$tmp/data" 2>"$tmp/server.log" &
+pid=$!
+for _ in $(seq 1 250); do
+	curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+	sleep 0.02
+done
+curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$pid/status"; }
+
+echo "inspectd bench: $("$bin" version)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); wrk -t2 -c$conns -d$duration --latency"
+echo "idle RSS: $(rss_kb) KiB"
+printf '%-28s %12s %10s %10s\n' endpoint "req/s" p50 p99
+
+bench() {
+	local name=$1 path=$2
+	local out
+	out=$(wrk -t2 -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port$path")
+	local rps p50 p99
+	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+	p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+	p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+	if grep -q 'Non-2xx' <<<"$out"; then
+		echo "$name: non-2xx responses:" >&2
+		echo "$out" >&2
+		exit 1
+	fi
+	printf '%-28s %12s %10s %10s\n' "$name" "$rps" "$p50" "$p99"
+}
+
+bench "GET /healthz" /healthz
+bench "GET /readyz (db + disk)" /readyz
+echo "peak RSS: $(hwm_kb) KiB"
