@@ -174,6 +174,17 @@ int db_bind_int64(sqlite3_stmt *st, const char *name, sqlite3_int64 value)
 	return sqlite3_bind_int64(st, idx, value);
 }
 
+void db_col_text(sqlite3_stmt *st, int col, char *out, size_t outlen)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+	snprintf(out, outlen, "%s", v ? (const char *)v : "");
+}
+
+int db_bind_text_or_null(sqlite3_stmt *st, const char *name, const char *value)
+{
+	return db_bind_text(st, name, value && *value ? value : NULL);
+}
+
 static enum store_status exec_simple(struct db *db, const char *sql, const char *what)
 {
 	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);

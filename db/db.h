@@ -58,6 +58,13 @@ void db_stmt_done(sqlite3_stmt *st);
 int db_bind_text(sqlite3_stmt *st, const char *name, const char *value);
 int db_bind_int64(sqlite3_stmt *st, const char *name, sqlite3_int64 value);
 
+/* Copies column col as text into out (truncating to outlen-1 bytes; NULL
+ * becomes ""). */
+void db_col_text(sqlite3_stmt *st, int col, char *out, size_t outlen);
+
+/* Binds NULL when value is NULL or "", else the text. */
+int db_bind_text_or_null(sqlite3_stmt *st, const char *name, const char *value);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return STORE_OK or STORE_DB. */
 enum store_status db_begin(struct db *db);
 enum store_status db_commit(struct db *db);
