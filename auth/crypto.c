@@ -1,0 +1,49 @@
+#include "crypto.h"
+
+#include <sodium.h>
+#include <string.h>
+
+int crypto_init(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+void sha256(const void *data, size_t len, uint8_t out[SHA256_BYTES])
+{
+	crypto_hash_sha256(out, data, len);
+}
+
+void hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[SHA256_BYTES])
+{
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, key, keylen);
+	crypto_auth_hmacsha256_update(&st, data, len);
+	crypto_auth_hmacsha256_final(&st, out);
+	sodium_memzero(&st, sizeof st);
+}
+
+int ct_equal(const void *a, const void *b, size_t len)
+{
+	return sodium_memcmp(a, b, len) == 0;
+}
+
+size_t b64url_encoded_len(size_t len)
+{
+	return sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+void b64url_encode(const uint8_t *in, size_t len, char *out)
+{
+	sodium_bin2base64(out, b64url_encoded_len(len), in, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+long b64url_decode(const char *text, size_t textlen, uint8_t *out, size_t outcap)
+{
+	size_t got = 0;
+	const char *end = NULL;
+	if (sodium_base642bin(out, outcap, text, textlen, NULL, &got, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) !=
+	            0 ||
+	    end != text + textlen)
+		return -1;
+	return (long)got;
+}
