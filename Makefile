@@ -19,7 +19,7 @@ ARGS        ?=
 # proxy test, node for the spec tools) and bench (wrk).
 DEB_PACKAGES := cmake make gcc pkg-config python3 curl \
 	libcivetweb-dev libjansson-dev libsqlite3-dev libjwt-dev \
-	libcmocka-dev libcurl4-openssl-dev nginx-light wrk
+	libsodium-dev libcmocka-dev libcurl4-openssl-dev nginx-light wrk
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -51,6 +51,7 @@ build: $(RELEASE_DIR)/CMakeCache.txt
 
 # Environment passes through: INSPECTD_LISTEN=0.0.0.0:9000 make run
 run: deps build
+	$(RELEASE_DIR)/inspectd seed-demo
 	$(RELEASE_DIR)/inspectd serve $(ARGS)
 
 $(TEST_DIR)/CMakeCache.txt:

@@ -3,13 +3,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
 #include "base/xalloc.h"
 
-enum setting_type { T_STRING, T_INT, T_SIZE, T_BOOL, T_LOGLEVEL, T_LISTEN, T_ORIGINS, T_DIR };
+enum setting_type { T_STRING, T_INT, T_SIZE, T_BOOL, T_LOGLEVEL, T_LISTEN, T_ORIGINS, T_DIR, T_NETS };
 
 struct setting {
 	const char *name; /* flag without "--"; env is INSPECTD_ + upper(name with - as _) */
@@ -23,12 +24,12 @@ struct setting {
 };
 
 #define OFF(field) offsetof(struct config, field)
-#define BOTH       (CONFIG_CMD_SERVE | CONFIG_CMD_MIGRATE)
+#define ALL        (CONFIG_CMD_SERVE | CONFIG_CMD_MIGRATE | CONFIG_CMD_ADMIN)
 
 static const struct setting settings[] = {
         {"listen", "INSPECTD_LISTEN", T_LISTEN, "127.0.0.1:8080", 0, 0, OFF(listen), CONFIG_CMD_SERVE,
          "address and port to listen on (IPv4 ip:port)"},
-        {"data", "INSPECTD_DATA", T_DIR, "./data", 0, 0, OFF(data_dir), BOTH, "data directory: database, keys, photos"},
+        {"data", "INSPECTD_DATA", T_DIR, "./data", 0, 0, OFF(data_dir), ALL, "data directory: database, keys, photos"},
         {"threads", "INSPECTD_THREADS", T_INT, "64", 1, 1024, OFF(threads), CONFIG_CMD_SERVE,
          "worker threads (each serves one connection at a time)"},
         {"keepalive-timeout-ms", "INSPECTD_KEEPALIVE_TIMEOUT_MS", T_INT, "5000", 0, 600000, OFF(keepalive_ms),
@@ -39,12 +40,20 @@ static const struct setting settings[] = {
          "largest JSON request body (bytes, or with KiB/MiB)"},
         {"cors-origins", "INSPECTD_CORS_ORIGINS", T_ORIGINS, "", 0, 0, OFF(cors_origins), CONFIG_CMD_SERVE,
          "comma-separated browser origins allowed by CORS (empty: none)"},
-        {"log-level", "INSPECTD_LOG_LEVEL", T_LOGLEVEL, "info", 0, 0, OFF(log_level), BOTH,
+        {"log-level", "INSPECTD_LOG_LEVEL", T_LOGLEVEL, "info", 0, 0, OFF(log_level), ALL,
          "debug, info, warn or error"},
         {"shutdown-timeout-ms", "INSPECTD_SHUTDOWN_TIMEOUT_MS", T_INT, "10000", 0, 600000, OFF(shutdown_timeout_ms),
          CONFIG_CMD_SERVE, "how long SIGTERM waits for in-flight requests"},
         {"metrics", "INSPECTD_METRICS", T_BOOL, "on", 0, 0, OFF(metrics), CONFIG_CMD_SERVE,
          "serve Prometheus metrics at /metrics (on/off)"},
+        {"jwt-key-file", "INSPECTD_JWT_KEY_FILE", T_STRING, "", 0, 0, OFF(jwt_key_file), CONFIG_CMD_SERVE,
+         "JWT keys, lines \"<kid> <base64url key>\", the first signs (empty: <data>/jwt.key, created 0600)"},
+        {"access-ttl-s", "INSPECTD_ACCESS_TTL_S", T_INT, "900", 60, 86400, OFF(access_ttl_s), CONFIG_CMD_SERVE,
+         "access token lifetime in seconds"},
+        {"trusted-proxies", "INSPECTD_TRUSTED_PROXIES", T_NETS, "", 0, 0, OFF(trusted_proxies), CONFIG_CMD_SERVE,
+         "IPv4 addresses/CIDRs of proxies whose X-Real-IP / X-Forwarded-For is believed (empty: none)"},
+        {"hash-concurrency", "INSPECTD_HASH_CONCURRENCY", T_INT, "2", 1, 64, OFF(hash_concurrency), CONFIG_CMD_SERVE,
+         "password hashes computed at once (19 MiB each)"},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -193,6 +202,112 @@ int config_origin_allowed(const char *list, const char *origin, size_t origin_le
 	return 0;
 }
 
+/* Parses "a.b.c.d" into a host-order address. */
+static int parse_ipv4(const char *s, size_t len, uint32_t *out)
+{
+	uint32_t addr = 0;
+	int parts = 0;
+	size_t i = 0;
+	while (i < len) {
+		unsigned v = 0;
+		int digits = 0;
+		while (i < len && isdigit((unsigned char)s[i]) && digits < 4) {
+			v = v * 10 + (unsigned)(s[i] - '0');
+			digits++;
+			i++;
+		}
+		if (!digits || digits > 3 || v > 255)
+			return -1;
+		addr = (addr << 8) | v;
+		parts++;
+		if (i < len) {
+			if (s[i] != '.' || parts == 4)
+				return -1;
+			i++;
+			if (i == len)
+				return -1;
+		}
+	}
+	if (parts != 4)
+		return -1;
+	*out = addr;
+	return 0;
+}
+
+/* Parses "a.b.c.d" or "a.b.c.d/n" (len bytes). */
+static int parse_net(const char *s, size_t len, uint32_t *net, uint32_t *mask)
+{
+	const char *slash = memchr(s, '/', len);
+	size_t alen = slash ? (size_t)(slash - s) : len;
+	int bits = 32;
+	if (slash) {
+		size_t blen = len - alen - 1;
+		if (blen == 0 || blen > 2)
+			return -1;
+		bits = 0;
+		for (size_t i = 0; i < blen; i++) {
+			if (!isdigit((unsigned char)slash[1 + i]))
+				return -1;
+			bits = bits * 10 + (slash[1 + i] - '0');
+		}
+		if (bits > 32)
+			return -1;
+	}
+	if (parse_ipv4(s, alen, net) != 0)
+		return -1;
+	*mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+	*net &= *mask;
+	return 0;
+}
+
+/* Calls fn for each trimmed, non-empty item of a comma-separated list;
+ * stops at and returns the first non-zero result. */
+static int each_item(const char *list, int (*fn)(const char *item, size_t len, void *ctx), void *ctx)
+{
+	const char *p = list;
+	while (p && *p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		while (len && *p == ' ')
+			p++, len--;
+		while (len && p[len - 1] == ' ')
+			len--;
+		int rc = fn(p, len, ctx);
+		if (rc)
+			return rc;
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+static int net_item_valid(const char *item, size_t len, void *ctx)
+{
+	(void)ctx;
+	uint32_t net, mask;
+	return parse_net(item, len, &net, &mask) == 0 ? 0 : -1;
+}
+
+static int parse_nets(const char *s)
+{
+	return each_item(s, net_item_valid, NULL) != 0 ? -1 : 0;
+}
+
+static int net_item_contains(const char *item, size_t len, void *ctx)
+{
+	uint32_t net, mask;
+	if (parse_net(item, len, &net, &mask) != 0)
+		return 0;
+	return ((*(uint32_t *)ctx) & mask) == net ? 1 : 0;
+}
+
+int config_ip_in_list(const char *list, const char *addr)
+{
+	uint32_t a;
+	if (!list || !*list || parse_ipv4(addr, strlen(addr), &a) != 0)
+		return 0;
+	return each_item(list, net_item_contains, &a) == 1;
+}
+
 static int parse_bool(const char *s, long long *out)
 {
 	static const char *const yes[] = {"on", "true", "yes", "1"};
@@ -217,6 +332,7 @@ static int apply(struct config *cfg, const struct setting *st, const char *value
 	case T_STRING:
 	case T_DIR:
 	case T_LISTEN:
+	case T_NETS:
 	case T_ORIGINS: {
 		if (st->type == T_DIR && !*value) {
 			bad = 1;
@@ -226,6 +342,8 @@ static int apply(struct config *cfg, const struct setting *st, const char *value
 			bad = config_parse_listen(value, host, sizeof host, &port) != 0;
 		} else if (st->type == T_ORIGINS) {
 			bad = parse_origins(value) != 0;
+		} else if (st->type == T_NETS) {
+			bad = parse_nets(value) != 0;
 		}
 		if (bad)
 			break;
@@ -257,6 +375,7 @@ static int apply(struct config *cfg, const struct setting *st, const char *value
 		case T_LISTEN: expect = "an IPv4 address and port, like 127.0.0.1:8080"; break;
 		case T_ORIGINS: expect = "a comma-separated list of http(s)://host[:port] origins or *"; break;
 		case T_DIR: expect = "a directory path"; break;
+		case T_NETS: expect = "a comma-separated list of IPv4 addresses or CIDRs like 10.0.0.0/8"; break;
 		case T_STRING: expect = "a value"; break;
 		}
 		snprintf(err, errlen, "invalid value for setting %s (%s): \"%s\"; expected %s", st->name, origin, value,
@@ -325,6 +444,8 @@ void config_release(struct config *cfg)
 	free(cfg->listen);
 	free(cfg->data_dir);
 	free(cfg->cors_origins);
+	free(cfg->jwt_key_file);
+	free(cfg->trusted_proxies);
 	memset(cfg, 0, sizeof *cfg);
 }
 

@@ -16,6 +16,7 @@
 enum config_cmd {
 	CONFIG_CMD_SERVE = 1 << 0,
 	CONFIG_CMD_MIGRATE = 1 << 1,
+	CONFIG_CMD_ADMIN = 1 << 2, /* org import, user add, user reset-password */
 };
 
 struct config {
@@ -28,7 +29,11 @@ struct config {
 	char *cors_origins;  /* comma-separated allowed origins, "" = none */
 	long long log_level; /* enum log_level */
 	long long shutdown_timeout_ms;
-	long long metrics; /* 1: serve /metrics */
+	long long metrics;          /* 1: serve /metrics */
+	char *jwt_key_file;         /* "" = <data_dir>/jwt.key */
+	long long access_ttl_s;     /* access token lifetime */
+	char *trusted_proxies;      /* comma-separated IPv4 addresses / CIDRs */
+	long long hash_concurrency; /* password hashes at once */
 };
 
 /* Returns the environment value for name, or NULL (getenv's shape). */
@@ -56,6 +61,10 @@ int config_parse_listen(const char *s, char *host, size_t hostlen, int *port);
 
 /* Parses sizes like "1048576", "512KiB", "1MiB", "20M". Returns 0 when valid. */
 int config_parse_size(const char *s, long long *out);
+
+/* 1 when the IPv4 address addr is in the comma-separated list of
+ * addresses and CIDRs (e.g. "10.0.0.0/8,127.0.0.1"). */
+int config_ip_in_list(const char *list, const char *addr);
 
 /* 1 when origin is in the comma-separated list (exact match, or "*"). */
 int config_origin_allowed(const char *list, const char *origin, size_t origin_len);

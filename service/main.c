@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_cli.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "config.h"
@@ -25,9 +26,13 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: inspectd <command> [options]\n\n"
 	             "Commands:\n"
-	             "  serve     run the HTTP service (migrates the database first)\n"
-	             "  migrate   apply pending database migrations and exit\n"
-	             "  version   print the version and exit\n\n"
+	             "  serve                 run the HTTP service (migrates the database first)\n"
+	             "  migrate               apply pending database migrations and exit\n"
+	             "  org import FILE.csv   import organizations (all or nothing)\n"
+	             "  user add ...          create an account (password on standard input)\n"
+	             "  user reset-password   set an account's password (on standard input)\n"
+	             "  seed-demo             demo organizations and accounts (make run)\n"
+	             "  version               print the version and exit\n\n"
 	             "Run \"inspectd <command> --help\" for a command's options.\n");
 }
 
@@ -139,7 +144,8 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*fn)(int argc, char **argv);
-	} commands[] = {{"serve", cmd_serve}, {"migrate", cmd_migrate}, {"version", cmd_version}};
+	} commands[] = {{"serve", cmd_serve}, {"migrate", cmd_migrate}, {"version", cmd_version},
+	                {"org", cli_org},     {"user", cli_user},       {"seed-demo", cli_seed_demo}};
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(cmd, commands[i].name) == 0)
 			return commands[i].fn(argc - 2, argv + 2);

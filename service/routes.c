@@ -3,8 +3,11 @@
  * order of ../shared/design/API.md. Flags: ROUTE_PUBLIC (no token),
  * ROUTE_BODY_JSON (takes a JSON object), ROUTE_METRICS (only when enabled).
  */
+#include "auth_api.h"
 #include "http/server.h"
 #include "ops.h"
+#include "orgs.h"
+#include "users.h"
 #ifdef INSPECTD_TEST_ROUTES
 #include "testroutes.h"
 #endif
@@ -16,6 +19,27 @@ const struct route route_table[] = {
 	{"GET", "/readyz",       ops_readyz,  ROUTE_PUBLIC},
 	{"GET", "/openapi.yaml", ops_openapi, ROUTE_PUBLIC},
 	{"GET", "/metrics",      ops_metrics, ROUTE_PUBLIC | ROUTE_METRICS},
+
+	/* Sessions and the caller */
+	{"POST", "/api/v1/auth/login",   auth_login,   ROUTE_PUBLIC | ROUTE_BODY_JSON},
+	{"POST", "/api/v1/auth/refresh", auth_refresh, ROUTE_PUBLIC | ROUTE_BODY_JSON},
+	{"POST", "/api/v1/auth/logout",  auth_logout,  ROUTE_BODY_JSON},
+	{"GET",  "/api/v1/me",           me_get,       0},
+	{"PUT",  "/api/v1/me/password",  me_password,  ROUTE_BODY_JSON},
+
+	/* Accounts */
+	{"GET",  "/api/v1/users",              users_list,    0},
+	{"POST", "/api/v1/users",              users_create,  ROUTE_BODY_JSON},
+	{"GET",  "/api/v1/users/{id}",         users_get,     0},
+	{"PUT",  "/api/v1/users/{id}",         users_update,  ROUTE_BODY_JSON},
+	{"POST", "/api/v1/users/{id}/disable", users_disable, ROUTE_BODY_JSON},
+
+	/* The organization tree */
+	{"GET",  "/api/v1/orgs",               orgs_list,     0},
+	{"POST", "/api/v1/orgs",               orgs_create,   ROUTE_BODY_JSON},
+	{"GET",  "/api/v1/orgs/{id}",          orgs_get,      0},
+	{"PUT",  "/api/v1/orgs/{id}",          orgs_update,   ROUTE_BODY_JSON},
+	{"GET",  "/api/v1/orgs/{id}/children", orgs_children, 0},
 #ifdef INSPECTD_TEST_ROUTES
 	TEST_ROUTES
 #endif

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "policy.h"
 #include "router.h"
 
 struct mg_connection;
@@ -38,11 +39,14 @@ struct req {
 	const struct route *route;
 	struct route_params params;
 	struct buf body;
-	json_t *json;       /* parsed body of a ROUTE_BODY_JSON route; NULL when empty */
-	int body_unread;    /* the request body was not (fully) consumed */
-	int close_after;    /* answer with Connection: close */
-	struct buf headers; /* extra response header lines, "Name: value\r\n" */
-	int status;         /* 0 until replied */
+	json_t *json;               /* parsed body of a ROUTE_BODY_JSON route; NULL when empty */
+	int body_unread;            /* the request body was not (fully) consumed */
+	int close_after;            /* answer with Connection: close */
+	struct buf headers;         /* extra response header lines, "Name: value\r\n" */
+	struct principal principal; /* the caller, when authenticated */
+	int authenticated;
+	char client_addr[48]; /* the socket peer, or the forwarded client behind a trusted proxy */
+	int status;           /* 0 until replied */
 	size_t bytes_out;
 	uint64_t start_us;
 };

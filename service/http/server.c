@@ -14,9 +14,15 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "api.h"
 #include "base/xalloc.h"
 #include "body.h"
+#include "bootstrap.h"
+#include "crypto.h"
 #include "db.h"
+#include "password.h"
+#include "session_store.h"
+#include "user_store.h"
 #include "problem.h"
 #include "random.h"
 #include "req.h"
@@ -147,7 +153,9 @@ static void log_request(const struct req *req, uint64_t duration_us)
 	log_int(&l, "status", req->status);
 	log_int(&l, "duration_us", (long long)duration_us);
 	log_int(&l, "bytes", (long long)req->bytes_out);
-	log_str(&l, "remote", req->ri ? req->ri->remote_addr : "");
+	log_str(&l, "remote", req->client_addr[0] ? req->client_addr : req->ri ? req->ri->remote_addr : "");
+	if (req->authenticated)
+		log_str(&l, "user_id", req->principal.user_id);
 	log_end(&l);
 }
 
@@ -274,6 +282,92 @@ static int prepare_body_or_reply(struct req *req)
 	return 0;
 }
 
+/* 401 with the RFC 6750 challenge; error="invalid_token" only when a
+ * token was presented (§3.1). */
+static void reply_unauthorized(struct req *req, int token_presented, const char *detail)
+{
+	req_header_add(req, "WWW-Authenticate",
+	               token_presented ? "Bearer realm=\"inspectd\", error=\"invalid_token\""
+	                               : "Bearer realm=\"inspectd\"");
+	reply_problem(req, 401, "unauthorized", NULL, "%s", detail);
+}
+
+/*
+ * Bearer token → principal. The token must verify (jwt_access.c) and its
+ * user, token version and session must still be current in the database, so
+ * disabling, a password change, logout or reuse detection end it at once.
+ * Tokens are taken from the Authorization header only, never the query.
+ */
+static int authenticate_or_reply(struct req *req)
+{
+	const char *h = mg_get_header(req->conn, "Authorization");
+	if (!h) {
+		req->body_unread = has_body(req);
+		reply_unauthorized(req, 0, "缺少访问令牌");
+		return -1;
+	}
+	struct access_claims c;
+	const char *token = strncasecmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
+	if (token)
+		token += strspn(token, " ");
+	if (!token || !*token || jwt_verify_access(&req->srv->keys, token, time(NULL), &c) != 0) {
+		req->body_unread = has_body(req);
+		reply_unauthorized(req, 1, "访问令牌无效或已过期");
+		return -1;
+	}
+	struct db *db = req_db_or_reply(req);
+	if (!db)
+		return -1;
+	struct user u;
+	enum store_status s = user_store_get(db, c.sub, "/", "0", &u);
+	if (s == STORE_OK && (u.disabled || u.token_version != c.tv))
+		s = STORE_NOT_FOUND;
+	if (s == STORE_OK)
+		s = session_check(db, c.sid, c.sub);
+	if (s != STORE_OK) {
+		req->body_unread = has_body(req);
+		if (s == STORE_DB)
+			reply_store_error(req, s);
+		else
+			reply_unauthorized(req, 1, "访问令牌已失效，请重新登录");
+		return -1;
+	}
+	struct principal *p = &req->principal;
+	snprintf(p->user_id, sizeof p->user_id, "%s", u.id);
+	snprintf(p->username, sizeof p->username, "%s", u.username);
+	p->role = role_parse(u.role);
+	snprintf(p->org_id, sizeof p->org_id, "%s", u.org_id);
+	snprintf(p->org_path, sizeof p->org_path, "%s", u.org_path);
+	snprintf(p->session_id, sizeof p->session_id, "%s", c.sid);
+	req->authenticated = 1;
+	return 0;
+}
+
+/* The client's address: the socket peer, or — when the peer is a trusted
+ * proxy — the address it forwarded (X-Real-IP, else the last
+ * X-Forwarded-For entry), if that is an IPv4 literal. */
+static void set_client_addr(struct req *req)
+{
+	snprintf(req->client_addr, sizeof req->client_addr, "%s", req->ri->remote_addr);
+	const char *trusted = req->srv->cfg->trusted_proxies;
+	if (!trusted || !*trusted || !config_ip_in_list(trusted, req->ri->remote_addr))
+		return;
+	char fwd[48] = "";
+	const char *real = mg_get_header(req->conn, "X-Real-IP");
+	const char *xff = mg_get_header(req->conn, "X-Forwarded-For");
+	if (real) {
+		snprintf(fwd, sizeof fwd, "%s", real);
+	} else if (xff) {
+		const char *last = strrchr(xff, ',');
+		last = last ? last + 1 : xff;
+		last += strspn(last, " ");
+		snprintf(fwd, sizeof fwd, "%s", last);
+		fwd[strcspn(fwd, " ")] = '\0';
+	}
+	if (fwd[0] && config_ip_in_list("0.0.0.0/0", fwd))
+		snprintf(req->client_addr, sizeof req->client_addr, "%s", fwd);
+}
+
 static void route_request(struct req *req)
 {
 	struct server *srv = req->srv;
@@ -312,6 +406,8 @@ static void route_request(struct req *req)
 		              req->method, allow);
 		return;
 	}
+	if (!(req->route->flags & ROUTE_PUBLIC) && authenticate_or_reply(req) != 0)
+		return;
 	if (prepare_body_or_reply(req) != 0)
 		return;
 	req->route->handler(req);
@@ -338,6 +434,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	req.route_index = srv->nroutes;
 	metrics_in_flight_add(srv->metrics, 1);
 	set_request_id(&req);
+	set_client_addr(&req);
 
 	route_request(&req);
 
@@ -413,6 +510,25 @@ int server_run(const struct config *cfg)
 		fprintf(stderr, "inspectd: %s\n", err);
 		goto out;
 	}
+	char key_path[4096];
+	if (cfg->jwt_key_file && *cfg->jwt_key_file)
+		snprintf(key_path, sizeof key_path, "%s", cfg->jwt_key_file);
+	else
+		snprintf(key_path, sizeof key_path, "%s/jwt.key", cfg->data_dir);
+	if (crypto_init() != 0 || password_init((int)cfg->hash_concurrency) != 0) {
+		fprintf(stderr, "inspectd: cannot initialise cryptography\n");
+		goto out;
+	}
+	if (jwt_keys_load(key_path, &srv.keys, err, sizeof err) != 0) {
+		fprintf(stderr, "inspectd: %s\n", err);
+		goto out;
+	}
+	int boot = bootstrap_run(srv.db_path, err, sizeof err);
+	if (boot != 0) {
+		fprintf(stderr, "inspectd: %s\n", err);
+		rc = boot == -2 ? 2 : 1;
+		goto out;
+	}
 	srv.routes = enabled_routes(cfg, &srv.nroutes);
 	if (router_check(srv.routes, srv.nroutes, err, sizeof err) != 0) {
 		fprintf(stderr, "inspectd: bad route table: %s\n", err);
@@ -424,36 +540,29 @@ int server_run(const struct config *cfg)
 	snprintf(threads, sizeof threads, "%lld", cfg->threads);
 	snprintf(keepalive, sizeof keepalive, "%lld", cfg->keepalive_ms);
 	snprintf(timeout, sizeof timeout, "%lld", cfg->request_timeout_ms);
+	/* clang-format off */
 	const char *options[] = {
-	        "listening_ports",
-	        cfg->listen,
-	        "num_threads",
-	        threads,
-	        "enable_keep_alive",
-	        "yes",
-	        "keep_alive_timeout_ms",
-	        keepalive,
-	        "request_timeout_ms",
-	        timeout,
-	        "tcp_nodelay",
-	        "1",
-	        "decode_url",
-	        "no",
-	        "connection_queue",
-	        "256",
-	        /* CORS is answered by the dispatcher from the configured origins. */
-	        "access_control_allow_origin",
-	        "",
-	        "access_control_allow_methods",
-	        "",
-	        "access_control_allow_headers",
-	        "",
-	        "enable_directory_listing",
-	        "no",
-	        "enable_auth_domain_check",
-	        "no",
-	        NULL,
+		"listening_ports", cfg->listen,
+		"num_threads", threads,
+		"enable_keep_alive", "yes",
+		"keep_alive_timeout_ms", keepalive,
+		"request_timeout_ms", timeout,
+		"tcp_nodelay", "1",
+		"decode_url", "no",
+		"connection_queue", "256",
+		/* Request line + headers: room for a bearer token well above the
+		 * 4 KiB JWT cap, so an oversized token is our 401, not a 400. */
+		"max_request_size", "32768",
+		/* CORS is answered by the dispatcher from the configured origins. */
+		"access_control_allow_origin", "",
+		"access_control_allow_methods", "",
+		"access_control_allow_headers", "",
+		"enable_directory_listing", "no",
+		"enable_auth_domain_check", "no",
+		NULL,
 	};
+	/* clang-format on */
+
 	struct mg_callbacks cb = {0};
 	cb.log_message = on_log_message;
 	cb.http_error = on_http_error;
@@ -496,6 +605,8 @@ int server_run(const struct config *cfg)
 	log_msg(LOG_INFO, "server", "stopped");
 	rc = 0;
 out:
+	password_shutdown();
+	memset(&srv.keys, 0, sizeof srv.keys);
 	metrics_free(srv.metrics);
 	free(srv.routes);
 	free(srv.db_path);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "jwt_access.h"
 #include "metrics.h"
 #include "router.h"
 
@@ -24,6 +25,7 @@ struct server {
 	struct mg_context *mg;
 	char *db_path;
 	atomic_int draining; /* set on SIGTERM: new requests get 503 */
+	struct jwt_keys keys;
 };
 
 /* The route table (routes.c), in the order of API.md. */
