@@ -619,6 +619,277 @@ static void test_origin_allowed(void **state)
 	assert_int_equal(config_origin_allowed("https://a.cn", hdr, 11), 0);
 }
 
+/* ---- config_ip_in_list ---------------------------------------------------- */
+
+static void test_ip_in_list(void **state)
+{
+	(void)state;
+	/* CIDR */
+	assert_int_equal(config_ip_in_list("10.0.0.0/8", "10.1.2.3"), 1);
+	assert_int_equal(config_ip_in_list("10.0.0.0/8", "10.0.0.0"), 1);
+	assert_int_equal(config_ip_in_list("10.0.0.0/8", "10.255.255.255"), 1);
+	assert_int_equal(config_ip_in_list("10.0.0.0/8", "11.0.0.1"), 0);
+	assert_int_equal(config_ip_in_list("10.0.0.0/8", "9.255.255.255"), 0);
+	assert_int_equal(config_ip_in_list("192.168.1.0/24", "192.168.1.77"), 1);
+	assert_int_equal(config_ip_in_list("192.168.1.0/24", "192.168.2.77"), 0);
+	assert_int_equal(config_ip_in_list("172.16.0.0/12", "172.31.255.1"), 1);
+	assert_int_equal(config_ip_in_list("172.16.0.0/12", "172.32.0.1"), 0);
+	assert_int_equal(config_ip_in_list("128.0.0.0/1", "200.1.1.1"), 1);
+	assert_int_equal(config_ip_in_list("128.0.0.0/1", "127.255.255.255"), 0);
+	/* host bits in the network part are ignored: 10.1.2.3/8 is 10.0.0.0/8 */
+	assert_int_equal(config_ip_in_list("10.1.2.3/8", "10.200.0.1"), 1);
+	assert_int_equal(config_ip_in_list("10.1.2.3/8", "11.1.2.3"), 0);
+
+	/* exact addresses, and /32 */
+	assert_int_equal(config_ip_in_list("127.0.0.1", "127.0.0.1"), 1);
+	assert_int_equal(config_ip_in_list("127.0.0.1", "127.0.0.2"), 0);
+	assert_int_equal(config_ip_in_list("127.0.0.1", "127.0.0.10"), 0);
+	assert_int_equal(config_ip_in_list("192.168.1.5/32", "192.168.1.5"), 1);
+	assert_int_equal(config_ip_in_list("192.168.1.5/32", "192.168.1.4"), 0);
+	assert_int_equal(config_ip_in_list("192.168.1.5/32", "192.168.1.6"), 0);
+	assert_int_equal(config_ip_in_list("192.168.1.4/31", "192.168.1.5"), 1);
+	assert_int_equal(config_ip_in_list("192.168.1.4/31", "192.168.1.6"), 0);
+
+	/* /0 contains everything */
+	assert_int_equal(config_ip_in_list("0.0.0.0/0", "8.8.8.8"), 1);
+	assert_int_equal(config_ip_in_list("0.0.0.0/0", "0.0.0.0"), 1);
+	assert_int_equal(config_ip_in_list("0.0.0.0/0", "255.255.255.255"), 1);
+	assert_int_equal(config_ip_in_list("1.2.3.4/0", "200.0.0.1"), 1);
+
+	/* lists, with and without spaces; any item may match */
+	assert_int_equal(config_ip_in_list("10.0.0.0/8,127.0.0.1", "127.0.0.1"), 1);
+	assert_int_equal(config_ip_in_list("10.0.0.0/8,127.0.0.1", "10.9.9.9"), 1);
+	assert_int_equal(config_ip_in_list("10.0.0.0/8,127.0.0.1", "127.0.0.2"), 0);
+	assert_int_equal(config_ip_in_list(" 10.0.0.0/8 , 192.168.0.0/16 ", "192.168.3.4"), 1);
+	assert_int_equal(config_ip_in_list(" 10.0.0.0/8 , 192.168.0.0/16 ", "10.3.4.5"), 1);
+	assert_int_equal(config_ip_in_list(" 10.0.0.0/8 , 192.168.0.0/16 ", "172.16.0.1"), 0);
+	assert_int_equal(config_ip_in_list("1.1.1.1, 2.2.2.2, 3.3.3.3", "3.3.3.3"), 1);
+
+	/* an invalid address is never in a list, not even in 0.0.0.0/0 */
+	static const char *const bad_addr[] = {
+	        "",    "10.1.2",   "10.1.2.3.4", "10.1.2.256", "abc",       " 10.1.2.3",  "10.1.2.3 ",  "10.1.2.3/8",
+	        "::1", "-1.0.0.0", "10..2.3",    "10.1.2.",    ".10.1.2.3", "1000.1.2.3", "0x0a.1.2.3", "10.1.2.3:80",
+	};
+	for (size_t i = 0; i < N(bad_addr); i++) {
+		if (config_ip_in_list("0.0.0.0/0", bad_addr[i]) != 0)
+			fail_msg("invalid address \"%s\" is in 0.0.0.0/0", bad_addr[i]);
+		if (config_ip_in_list("10.0.0.0/8,127.0.0.1", bad_addr[i]) != 0)
+			fail_msg("invalid address \"%s\" is in the list", bad_addr[i]);
+	}
+
+	/* empty lists contain nothing; invalid items match nothing */
+	assert_int_equal(config_ip_in_list("", "10.1.2.3"), 0);
+	assert_int_equal(config_ip_in_list(NULL, "10.1.2.3"), 0);
+	assert_int_equal(config_ip_in_list(" ", "10.1.2.3"), 0);
+	assert_int_equal(config_ip_in_list(" , ", "10.1.2.3"), 0);
+	assert_int_equal(config_ip_in_list("abc", "10.1.2.3"), 0);
+	assert_int_equal(config_ip_in_list("10.0.0.0/33", "10.1.2.3"), 0);
+	assert_int_equal(config_ip_in_list("10.0.0.0/", "10.1.2.3"), 0);
+	assert_int_equal(config_ip_in_list("10.1.2", "10.1.2.0"), 0);
+}
+
+/* ---- the auth settings -------------------------------------------------------- */
+
+static void test_auth_settings_defaults(void **state)
+{
+	(void)state;
+	struct config cfg;
+	char err[256];
+	assert_int_equal(load(&cfg, CONFIG_CMD_SERVE, err, sizeof err, NULL), 0);
+	assert_non_null(cfg.jwt_key_file);
+	assert_string_equal(cfg.jwt_key_file, "");
+	assert_int_equal(cfg.access_ttl_s, 900);
+	assert_non_null(cfg.trusted_proxies);
+	assert_string_equal(cfg.trusted_proxies, "");
+	assert_int_equal(cfg.hash_concurrency, 2);
+	config_release(&cfg);
+	assert_null(cfg.jwt_key_file);
+	assert_null(cfg.trusted_proxies);
+
+	/* Every command gets the complete struct. */
+	assert_int_equal(load(&cfg, CONFIG_CMD_ADMIN, err, sizeof err, NULL), 0);
+	assert_string_equal(cfg.jwt_key_file, "");
+	assert_int_equal(cfg.access_ttl_s, 900);
+	assert_string_equal(cfg.trusted_proxies, "");
+	assert_int_equal(cfg.hash_concurrency, 2);
+	assert_string_equal(cfg.data_dir, "./data");
+	config_release(&cfg);
+}
+
+static void test_auth_settings_set(void **state)
+{
+	(void)state;
+	static const struct env_var env[] = {
+	        {"INSPECTD_JWT_KEY_FILE", "/etc/inspectd/jwt.key"},
+	        {"INSPECTD_ACCESS_TTL_S", "3600"},
+	        {"INSPECTD_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"},
+	        {"INSPECTD_HASH_CONCURRENCY", "4"},
+	};
+	set_env(env, N(env));
+	struct config cfg;
+	char err[256];
+	assert_int_equal(load(&cfg, CONFIG_CMD_SERVE, err, sizeof err, NULL), 0);
+	assert_string_equal(cfg.jwt_key_file, "/etc/inspectd/jwt.key");
+	assert_int_equal(cfg.access_ttl_s, 3600);
+	assert_string_equal(cfg.trusted_proxies, "10.0.0.0/8, 127.0.0.1");
+	assert_int_equal(cfg.hash_concurrency, 4);
+	config_release(&cfg);
+
+	/* flags beat the environment */
+	assert_int_equal(load(&cfg, CONFIG_CMD_SERVE, err, sizeof err, "--jwt-key-file", "/k", "--access-ttl-s=60",
+	                      "--trusted-proxies", "0.0.0.0/0", "--hash-concurrency=1", NULL),
+	                 0);
+	assert_string_equal(cfg.jwt_key_file, "/k");
+	assert_int_equal(cfg.access_ttl_s, 60);
+	assert_string_equal(cfg.trusted_proxies, "0.0.0.0/0");
+	assert_int_equal(cfg.hash_concurrency, 1);
+	config_release(&cfg);
+}
+
+static void test_trusted_proxies_values(void **state)
+{
+	(void)state;
+	static const char *const good[] = {
+	        "",
+	        "127.0.0.1",
+	        "10.0.0.0/8",
+	        "10.0.0.0/8,127.0.0.1",
+	        " 10.0.0.0/8 , 192.168.1.1/32 ",
+	        "0.0.0.0/0",
+	        "255.255.255.255/32",
+	        "172.16.0.0/12,192.168.0.0/16,10.0.0.0/8",
+	};
+	for (size_t i = 0; i < N(good); i++) {
+		char *argv[] = {"--trusted-proxies", (char *)good[i]};
+		struct config cfg;
+		char err[256] = "";
+		if (config_load(&cfg, CONFIG_CMD_SERVE, fake_getenv, 2, argv, err, sizeof err) != 0)
+			fail_msg("trusted-proxies \"%s\" rejected: %s", good[i], err);
+		assert_string_equal(cfg.trusted_proxies, good[i]);
+		config_release(&cfg);
+	}
+	static const char *const bad[] = {
+	        "10.0.0.0/33",
+	        "1.2.3",
+	        "abc",
+	        "10.0.0.0/",
+	        "10.0.0.0/-1",
+	        "10.0.0.0/8/8",
+	        "10.0.0.0/ 8",
+	        "/8",
+	        "256.0.0.0/8",
+	        "1.2.3.4.5",
+	        "::1",
+	        "10.0.0.0/8,,1.2.3.4",
+	        "10.0.0.0/8;1.2.3.4",
+	        "10.0.0.0/8 1.2.3.4",
+	        "localhost",
+	        "10.0.0.0/100",
+	        "1.2.3.4/a",
+	};
+	for (size_t i = 0; i < N(bad); i++)
+		expect_bad_value("trusted-proxies", "INSPECTD_TRUSTED_PROXIES", bad[i]);
+}
+
+static void test_auth_settings_bounds(void **state)
+{
+	(void)state;
+	expect_bad_value("access-ttl-s", "INSPECTD_ACCESS_TTL_S", "59");
+	expect_bad_value("access-ttl-s", "INSPECTD_ACCESS_TTL_S", "86401");
+	expect_bad_value("access-ttl-s", "INSPECTD_ACCESS_TTL_S", "0");
+	expect_bad_value("access-ttl-s", "INSPECTD_ACCESS_TTL_S", "-900");
+	expect_bad_value("access-ttl-s", "INSPECTD_ACCESS_TTL_S", "15m");
+	expect_bad_value("access-ttl-s", "INSPECTD_ACCESS_TTL_S", "");
+	expect_bad_value("hash-concurrency", "INSPECTD_HASH_CONCURRENCY", "0");
+	expect_bad_value("hash-concurrency", "INSPECTD_HASH_CONCURRENCY", "65");
+	expect_bad_value("hash-concurrency", "INSPECTD_HASH_CONCURRENCY", "-1");
+	expect_bad_value("hash-concurrency", "INSPECTD_HASH_CONCURRENCY", "two");
+
+	struct config cfg;
+	char err[256];
+	assert_int_equal(
+	        load(&cfg, CONFIG_CMD_SERVE, err, sizeof err, "--access-ttl-s=60", "--hash-concurrency=1", NULL), 0);
+	assert_int_equal(cfg.access_ttl_s, 60);
+	assert_int_equal(cfg.hash_concurrency, 1);
+	config_release(&cfg);
+	assert_int_equal(
+	        load(&cfg, CONFIG_CMD_SERVE, err, sizeof err, "--access-ttl-s=86400", "--hash-concurrency=64", NULL),
+	        0);
+	assert_int_equal(cfg.access_ttl_s, 86400);
+	assert_int_equal(cfg.hash_concurrency, 64);
+	config_release(&cfg);
+
+	/* The error states the range. */
+	char *argv[] = {"--access-ttl-s", "59", NULL};
+	expect_fail_argv(CONFIG_CMD_SERVE, argv, "60", "86400");
+}
+
+static void test_admin_command(void **state)
+{
+	(void)state;
+	struct config cfg;
+	char err[256];
+	assert_int_equal(load(&cfg, CONFIG_CMD_ADMIN, err, sizeof err, "--data", "/srv/x", "--log-level=warn", NULL),
+	                 0);
+	assert_string_equal(cfg.data_dir, "/srv/x");
+	assert_int_equal(cfg.log_level, LOG_WARN);
+	config_release(&cfg);
+
+	/* bad values of its own settings are still errors */
+	char *a0[] = {"--log-level", "loud", NULL};
+	expect_fail_argv(CONFIG_CMD_ADMIN, a0, "log-level", "invalid value");
+	char *a00[] = {"--data=", NULL};
+	expect_fail_argv(CONFIG_CMD_ADMIN, a00, "data", "invalid value");
+
+	/* serve settings are not admin options */
+	char *a1[] = {"--listen", "1.2.3.4:80", NULL};
+	expect_fail_argv(CONFIG_CMD_ADMIN, a1, "unknown option", "--listen");
+	char *a2[] = {"--threads=4", NULL};
+	expect_fail_argv(CONFIG_CMD_ADMIN, a2, "unknown option", "--threads");
+	char *a3[] = {"--metrics", "off", NULL};
+	expect_fail_argv(CONFIG_CMD_ADMIN, a3, "unknown option", "--metrics");
+
+	/* ... and their environment variables are ignored, even invalid ones */
+	static const struct env_var env[] = {
+	        {"INSPECTD_LISTEN", "not an address"}, {"INSPECTD_TRUSTED_PROXIES", "nonsense"},
+	        {"INSPECTD_ACCESS_TTL_S", "1"},        {"INSPECTD_DATA", "/env/admin"},
+	        {"INSPECTD_LOG_LEVEL", "error"},
+	};
+	set_env(env, N(env));
+	assert_int_equal(load(&cfg, CONFIG_CMD_ADMIN, err, sizeof err, NULL), 0);
+	assert_string_equal(cfg.data_dir, "/env/admin");
+	assert_int_equal(cfg.log_level, LOG_ERROR);
+	assert_string_equal(cfg.listen, "127.0.0.1:8080");
+	assert_string_equal(cfg.trusted_proxies, "");
+	assert_int_equal(cfg.access_ttl_s, 900);
+	config_release(&cfg);
+	set_env(NULL, 0);
+
+	/* help for admin lists its settings only */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_print_help(f, CONFIG_CMD_ADMIN);
+	fclose(f);
+	assert_non_null(strstr(text, "--data"));
+	assert_non_null(strstr(text, "--log-level"));
+	assert_null(strstr(text, "--listen"));
+	assert_null(strstr(text, "--trusted-proxies"));
+	free(text);
+
+	/* and serve's help shows the new settings */
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_print_help(f, CONFIG_CMD_SERVE);
+	fclose(f);
+	assert_non_null(strstr(text, "--jwt-key-file"));
+	assert_non_null(strstr(text, "INSPECTD_ACCESS_TTL_S"));
+	assert_non_null(strstr(text, "--trusted-proxies"));
+	assert_non_null(strstr(text, "--hash-concurrency"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -640,6 +911,12 @@ int main(void)
 	        cmocka_unit_test(test_parse_size_units),
 	        cmocka_unit_test(test_parse_size_bad),
 	        cmocka_unit_test(test_origin_allowed),
+	        cmocka_unit_test(test_ip_in_list),
+	        cmocka_unit_test_setup(test_auth_settings_defaults, reset_env),
+	        cmocka_unit_test_setup(test_auth_settings_set, reset_env),
+	        cmocka_unit_test_setup(test_trusted_proxies_values, reset_env),
+	        cmocka_unit_test_setup(test_auth_settings_bounds, reset_env),
+	        cmocka_unit_test_setup(test_admin_command, reset_env),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

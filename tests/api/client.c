@@ -1,0 +1,654 @@
+#define _GNU_SOURCE /* strcasestr */
+#include "client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+/* ---- servers ------------------------------------------------------------- */
+
+void server_start_on(struct server_proc *s, const char *data_dir, const char *const *env)
+{
+	char data_env[400];
+	snprintf(data_env, sizeof data_env, "INSPECTD_DATA=%s", data_dir);
+	const char *all[32];
+	size_t n = 0;
+	for (const char *const *e = env; e && *e && n < 30; e++)
+		all[n++] = *e;
+	all[n++] = data_env;
+	all[n] = NULL;
+	server_start(s, all);
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+void api_call(struct server_proc *s, const char *method, const char *path, const char *bearer, const char *json,
+              const char *const *headers, struct http_resp *out)
+{
+	const char *all[16];
+	size_t n = 0;
+	char *auth = NULL;
+	if (bearer) {
+		size_t len = strlen(bearer) + 32;
+		auth = malloc(len);
+		assert_non_null(auth);
+		snprintf(auth, len, "Authorization: Bearer %s", bearer);
+		all[n++] = auth;
+	}
+	if (json)
+		all[n++] = "Content-Type: application/json";
+	for (const char *const *h = headers; h && *h && n < 15; h++)
+		all[n++] = *h;
+	all[n] = NULL;
+	size_t ulen = strlen(s->base_url) + strlen(path) + 1;
+	char *url = malloc(ulen);
+	assert_non_null(url);
+	url_of(s, path, url, ulen);
+	http_do(method, url, all, json, json ? strlen(json) : 0, 0, out);
+	free(url);
+	free(auth);
+}
+
+void api_get(struct server_proc *s, const char *path, const char *bearer, struct http_resp *out)
+{
+	api_call(s, "GET", path, bearer, NULL, NULL, out);
+}
+
+void api_post(struct server_proc *s, const char *path, const char *bearer, const char *json, struct http_resp *out)
+{
+	api_call(s, "POST", path, bearer, json, NULL, out);
+}
+
+void api_put(struct server_proc *s, const char *path, const char *bearer, const char *json, struct http_resp *out)
+{
+	api_call(s, "PUT", path, bearer, json, NULL, out);
+}
+
+json_t *api_expect(struct server_proc *s, const char *method, const char *path, const char *bearer, const char *json,
+                   long want)
+{
+	struct http_resp r;
+	api_call(s, method, path, bearer, json, NULL, &r);
+	if (r.status != want)
+		fail_msg("%s %s: expected %ld, got %ld: %.600s", method, path, want, r.status, buf_cstr(&r.body));
+	json_t *j = r.body.len ? http_json(&r) : NULL;
+	http_resp_release(&r);
+	return j;
+}
+
+long api_status(struct server_proc *s, const char *path, const char *bearer)
+{
+	struct http_resp r;
+	api_get(s, path, bearer, &r);
+	long status = r.status;
+	http_resp_release(&r);
+	return status;
+}
+
+/* ---- tokens -------------------------------------------------------------- */
+
+static int is_b64url(const char *s)
+{
+	for (; *s; s++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", *s))
+			return 0;
+	return 1;
+}
+
+long client_access_ttl = 900;
+
+void tokens_from_json(json_t *pair, struct tokens *out)
+{
+	const char *access = jstr(pair, "access_token");
+	const char *refresh = jstr(pair, "refresh_token");
+	assert_non_null(access);
+	assert_non_null(refresh);
+	assert_string_equal(jstr(pair, "token_type"), "Bearer");
+	assert_int_equal(jint(pair, "expires_in"), client_access_ttl);
+	assert_int_equal(jint(pair, "refresh_expires_in"), 2592000);
+	if (strlen(refresh) != 43 || !is_b64url(refresh))
+		fail_msg("refresh_token is not 43 characters of base64url: \"%s\"", refresh);
+	/* A JWT: three base64url parts. */
+	const char *d1 = strchr(access, '.');
+	assert_non_null(d1);
+	const char *d2 = strchr(d1 + 1, '.');
+	assert_non_null(d2);
+	assert_null(strchr(d2 + 1, '.'));
+	json_t *user = json_object_get(pair, "user");
+	assert_true(json_is_object(user));
+	assert_non_null(jstr(user, "id"));
+	assert_non_null(jstr(user, "username"));
+	assert_no_secrets(pair, NULL, NULL);
+	if (out) {
+		if (strlen(access) >= sizeof out->access)
+			fail_msg("access token of %zu bytes", strlen(access));
+		snprintf(out->access, sizeof out->access, "%s", access);
+		snprintf(out->refresh, sizeof out->refresh, "%s", refresh);
+		snprintf(out->user_id, sizeof out->user_id, "%s", jstr(user, "id"));
+	}
+}
+
+long api_login(struct server_proc *s, const char *username, const char *password, struct tokens *out)
+{
+	char *body = jbody("{s:s, s:s}", "username", username, "password", password);
+	struct http_resp r;
+	api_post(s, "/api/v1/auth/login", NULL, body, &r);
+	free(body);
+	if (r.status == 200) {
+		json_t *j = http_json(&r);
+		tokens_from_json(j, out);
+		assert_string_equal(jstr(json_object_get(j, "user"), "username"), username);
+		json_decref(j);
+		assert_no_secrets(NULL, &r, password);
+	}
+	long status = r.status;
+	http_resp_release(&r);
+	return status;
+}
+
+void api_login_ok(struct server_proc *s, const char *username, const char *password, struct tokens *out)
+{
+	long status = api_login(s, username, password, out);
+	if (status != 200)
+		fail_msg("login as %s: expected 200, got %ld", username, status);
+}
+
+long api_refresh(struct server_proc *s, const char *refresh_token, struct tokens *out, struct http_resp *resp)
+{
+	char *body = jbody("{s:s}", "refresh_token", refresh_token);
+	struct http_resp r;
+	api_post(s, "/api/v1/auth/refresh", NULL, body, &r);
+	free(body);
+	if (r.status == 200) {
+		json_t *j = http_json(&r);
+		tokens_from_json(j, out);
+		json_decref(j);
+	}
+	long status = r.status;
+	if (resp)
+		*resp = r;
+	else
+		http_resp_release(&r);
+	return status;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+char *jbody(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	json_error_t err;
+	json_t *j = json_vpack_ex(&err, 0, fmt, ap);
+	va_end(ap);
+	if (!j)
+		fail_msg("json_pack(%s): %s", fmt, err.text);
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	assert_non_null(s);
+	return s;
+}
+
+const char *jstr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+long long jint(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+static void walk_secrets(const json_t *j)
+{
+	if (json_is_object(j)) {
+		const char *key;
+		json_t *v;
+		json_object_foreach((json_t *)j, key, v)
+		{
+			if (strcasestr(key, "password") || strcasestr(key, "hash"))
+				fail_msg("a response carries the member \"%s\"", key);
+			walk_secrets(v);
+		}
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(j, i, v)
+		{
+			walk_secrets(v);
+		}
+	}
+}
+
+void assert_no_secrets(const json_t *j, const struct http_resp *r, const char *secret)
+{
+	walk_secrets(j);
+	if (r && secret && strstr(buf_cstr(&r->body), secret))
+		fail_msg("a response body contains the password");
+	if (r && strstr(buf_cstr(&r->body), "$argon2"))
+		fail_msg("a response body contains a password hash");
+}
+
+/* ---- assertions ---------------------------------------------------------- */
+
+void assert_unauthorized(const struct http_resp *r)
+{
+	assert_problem(r, 401, "unauthorized");
+	char v[256];
+	if (!http_header(r, "WWW-Authenticate", v, sizeof v))
+		fail_msg("401 without WWW-Authenticate");
+	if (strncmp(v, "Bearer", 6) != 0)
+		fail_msg("WWW-Authenticate is \"%s\", not Bearer", v);
+	if (!strstr(v, "realm=\"inspectd\""))
+		fail_msg("WWW-Authenticate \"%s\" lacks realm=\"inspectd\"", v);
+}
+
+static json_t *error_for(json_t *errors, const char *field, size_t flen)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(errors, i, e)
+	{
+		const char *f = jstr(e, "field");
+		if (f && strlen(f) == flen && strncmp(f, field, flen) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+void assert_validation(const struct http_resp *r, const char *const *fields)
+{
+	assert_problem(r, 422, "validation_failed");
+	json_t *j = http_json(r);
+	json_t *errors = json_object_get(j, "errors");
+	if (!json_is_array(errors) || json_array_size(errors) == 0)
+		fail_msg("422 without an errors list: %s", buf_cstr(&r->body));
+	size_t i;
+	json_t *e;
+	json_array_foreach(errors, i, e)
+	{
+		assert_non_null(jstr(e, "field"));
+		const char *m = jstr(e, "message");
+		if (!m || !*m)
+			fail_msg("an error without a message: %s", buf_cstr(&r->body));
+	}
+	for (const char *const *f = fields; f && *f; f++) {
+		int found = 0;
+		for (const char *alt = *f; *alt && !found;) {
+			const char *bar = strchr(alt, '|');
+			size_t len = bar ? (size_t)(bar - alt) : strlen(alt);
+			found = error_for(errors, alt, len) != NULL;
+			alt += len + (bar ? 1 : 0);
+		}
+		if (!found)
+			fail_msg("errors do not name field \"%s\": %s", *f, buf_cstr(&r->body));
+	}
+	json_decref(j);
+}
+
+void assert_unknown_field(const struct http_resp *r, const char *field)
+{
+	assert_validation(r, (const char *const[]){field, NULL});
+	json_t *j = http_json(r);
+	json_t *e = error_for(json_object_get(j, "errors"), field, strlen(field));
+	assert_string_equal(jstr(e, "message"), "unknown field");
+	json_decref(j);
+}
+
+void assert_etag(const struct http_resp *r, long long version)
+{
+	char v[64], want[64];
+	if (!http_header(r, "ETag", v, sizeof v))
+		fail_msg("no ETag header");
+	snprintf(want, sizeof want, "\"%lld\"", version);
+	assert_string_equal(v, want);
+}
+
+/* ---- lists --------------------------------------------------------------- */
+
+json_t *api_list_all(struct server_proc *s, const char *path, const char *bearer, int limit)
+{
+	json_t *all = json_array();
+	json_t *seen = json_object();
+	char *cursor = NULL;
+	for (int page = 0;; page++) {
+		if (page > 1000)
+			fail_msg("%s: more than 1000 pages", path);
+		struct buf p = BUF_INIT;
+		buf_printf(&p, "%s%climit=%d", path, strchr(path, '?') ? '&' : '?', limit);
+		if (cursor) {
+			char *esc = curl_easy_escape(NULL, cursor, 0);
+			buf_printf(&p, "&cursor=%s", esc);
+			curl_free(esc);
+		}
+		json_t *j = api_expect(s, "GET", buf_cstr(&p), bearer, NULL, 200);
+		buf_release(&p);
+		json_t *items = json_object_get(j, "items");
+		json_t *next = json_object_get(j, "next_cursor");
+		assert_true(json_is_array(items));
+		if (!json_is_null(next) && !json_is_string(next))
+			fail_msg("%s: next_cursor is neither null nor a string", path);
+		if (json_array_size(items) > (size_t)limit)
+			fail_msg("%s: a page of %zu items with limit %d", path, json_array_size(items), limit);
+		if (json_is_string(next) && json_array_size(items) != (size_t)limit)
+			fail_msg("%s: a short page (%zu of %d) before the end", path, json_array_size(items), limit);
+		size_t i;
+		json_t *it;
+		json_array_foreach(items, i, it)
+		{
+			const char *id = jstr(it, "id");
+			assert_non_null(id);
+			if (json_object_get(seen, id))
+				fail_msg("%s: id %s listed twice", path, id);
+			json_object_set_new(seen, id, json_true());
+			json_array_append(all, it);
+		}
+		free(cursor);
+		cursor = json_is_string(next) ? strdup(json_string_value(next)) : NULL;
+		json_decref(j);
+		if (!cursor)
+			break;
+	}
+	json_decref(seen);
+	return all;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void assert_key_set(const json_t *items, const char *key, const char *const *want)
+{
+	size_t nwant = 0;
+	while (want[nwant])
+		nwant++;
+	size_t ngot = json_array_size(items);
+	const char **got = calloc(ngot + 1, sizeof *got);
+	const char **exp = calloc(nwant + 1, sizeof *exp);
+	for (size_t i = 0; i < ngot; i++)
+		got[i] = jstr(json_array_get(items, i), key) ? jstr(json_array_get(items, i), key) : "(null)";
+	memcpy(exp, want, nwant * sizeof *exp);
+	qsort(got, ngot, sizeof *got, cmp_str);
+	qsort(exp, nwant, sizeof *exp, cmp_str);
+	int same = ngot == nwant;
+	for (size_t i = 0; same && i < ngot; i++)
+		same = strcmp(got[i], exp[i]) == 0;
+	if (!same) {
+		struct buf m = BUF_INIT;
+		buf_adds(&m, "got {");
+		for (size_t i = 0; i < ngot; i++)
+			buf_printf(&m, "%s%s", i ? ", " : "", got[i]);
+		buf_adds(&m, "}, want {");
+		for (size_t i = 0; i < nwant; i++)
+			buf_printf(&m, "%s%s", i ? ", " : "", exp[i]);
+		buf_adds(&m, "}");
+		fail_msg("%s sets differ: %s", key, buf_cstr(&m));
+	}
+	free(got);
+	free(exp);
+}
+
+json_t *find_by(const json_t *items, const char *key, const char *value)
+{
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+	{
+		const char *v = jstr(it, key);
+		if (v && strcmp(v, value) == 0)
+			return it;
+	}
+	return NULL;
+}
+
+/* ---- admin shortcuts ------------------------------------------------------ */
+
+void api_create_org(struct server_proc *s, const char *admin, const char *code, const char *name, const char *level,
+                    const char *parent_id, const char *category, char *id)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s}", "code", code, "name", name, "level", level);
+	json_object_set_new(o, "parent_id", parent_id ? json_string(parent_id) : json_null());
+	if (category)
+		json_object_set_new(o, "category", json_string(category));
+	char *body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	json_t *j = api_expect(s, "POST", "/api/v1/orgs", admin, body, 201);
+	free(body);
+	assert_string_equal(jstr(j, "code"), code);
+	if (id)
+		snprintf(id, ID_LEN, "%s", jstr(j, "id"));
+	json_decref(j);
+}
+
+void api_create_user(struct server_proc *s, const char *admin, const char *username, const char *role,
+                     const char *org_id, const char *password, char *id)
+{
+	char display[80];
+	snprintf(display, sizeof display, "用户 %s", username);
+	char *body = jbody("{s:s, s:s, s:s, s:s, s:s}", "username", username, "display_name", display, "role", role,
+	                   "org_id", org_id, "password", password);
+	json_t *j = api_expect(s, "POST", "/api/v1/users", admin, body, 201);
+	free(body);
+	assert_string_equal(jstr(j, "username"), username);
+	assert_no_secrets(j, NULL, NULL);
+	if (id)
+		snprintf(id, ID_LEN, "%s", jstr(j, "id"));
+	json_decref(j);
+}
+
+void api_org_id(struct server_proc *s, const char *admin, const char *code, char *id)
+{
+	json_t *all = api_list_all(s, "/api/v1/orgs", admin, 200);
+	json_t *o = find_by(all, "code", code);
+	if (!o)
+		fail_msg("no organization with code %s", code);
+	snprintf(id, ID_LEN, "%s", jstr(o, "id"));
+	json_decref(all);
+}
+
+void fixture_build(struct server_proc *s, struct org_tree *t, struct cast *c)
+{
+	api_login_ok(s, "admin", BOOTSTRAP_PASSWORD, &c->admin);
+	const char *admin = c->admin.access;
+	json_t *cities = api_expect(s, "GET", "/api/v1/orgs?level=city", admin, NULL, 200);
+	json_t *items = json_object_get(cities, "items");
+	assert_int_equal(json_array_size(items), 1);
+	assert_string_equal(jstr(json_array_get(items, 0), "code"), "root");
+	snprintf(t->city, sizeof t->city, "%s", jstr(json_array_get(items, 0), "id"));
+	json_decref(cities);
+
+	api_create_org(s, admin, "town-a", "东山镇", "town", t->city, NULL, t->town_a);
+	api_create_org(s, admin, "town-b", "西湖街道", "town", t->city, NULL, t->town_b);
+	api_create_org(s, admin, "vil-a1", "东山村", "village", t->town_a, "pilot", t->village_a1);
+	api_create_org(s, admin, "vil-a2", "南岭村", "village", t->town_a, "consolidate", t->village_a2);
+	api_create_org(s, admin, "vil-b1", "西湖社区", "village", t->town_b, "breakthrough", t->village_b1);
+	api_create_org(s, admin, "grp-a1", "东山村一组", "group", t->village_a1, NULL, t->group_a1);
+
+	api_create_user(s, admin, "sup.a", "supervisor", t->town_a, FIXTURE_PASSWORD, NULL);
+	api_create_user(s, admin, "insp.a", "inspector", t->town_a, FIXTURE_PASSWORD, NULL);
+	api_create_user(s, admin, "cadre.a1", "cadre", t->village_a1, FIXTURE_PASSWORD, NULL);
+	api_create_user(s, admin, "viewer.b", "viewer", t->town_b, FIXTURE_PASSWORD, NULL);
+	api_login_ok(s, "sup.a", FIXTURE_PASSWORD, &c->supervisor);
+	api_login_ok(s, "insp.a", FIXTURE_PASSWORD, &c->inspector);
+	api_login_ok(s, "cadre.a1", FIXTURE_PASSWORD, &c->cadre);
+	api_login_ok(s, "viewer.b", FIXTURE_PASSWORD, &c->viewer);
+}
+
+/* ---- base64url ------------------------------------------------------------ */
+
+static const char b64url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+char *b64url_encode(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	char *out = malloc(len / 3 * 4 + 5);
+	assert_non_null(out);
+	size_t o = 0, i = 0;
+	for (; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		out[o++] = b64url_alphabet[v >> 18 & 63];
+		out[o++] = b64url_alphabet[v >> 12 & 63];
+		out[o++] = b64url_alphabet[v >> 6 & 63];
+		out[o++] = b64url_alphabet[v & 63];
+	}
+	if (len - i == 1) {
+		uint32_t v = (uint32_t)p[i] << 16;
+		out[o++] = b64url_alphabet[v >> 18 & 63];
+		out[o++] = b64url_alphabet[v >> 12 & 63];
+	} else if (len - i == 2) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+		out[o++] = b64url_alphabet[v >> 18 & 63];
+		out[o++] = b64url_alphabet[v >> 12 & 63];
+		out[o++] = b64url_alphabet[v >> 6 & 63];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+unsigned char *b64url_decode(const char *s, size_t slen, size_t *len)
+{
+	while (slen > 0 && s[slen - 1] == '=')
+		slen--;
+	if (slen % 4 == 1)
+		return NULL;
+	unsigned char *out = malloc(slen / 4 * 3 + 4);
+	assert_non_null(out);
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t o = 0;
+	for (size_t i = 0; i < slen; i++) {
+		const char *pos = memchr(b64url_alphabet, s[i], 64);
+		if (!pos || !s[i]) {
+			free(out);
+			return NULL;
+		}
+		acc = acc << 6 | (uint32_t)(pos - b64url_alphabet);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits & 0xff);
+		}
+	}
+	out[o] = '\0';
+	*len = o;
+	return out;
+}
+
+/* ---- the command line ----------------------------------------------------- */
+
+static void slurp_fd(int fd, struct buf *out)
+{
+	lseek(fd, 0, SEEK_SET);
+	char chunk[4096];
+	ssize_t n;
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		buf_add(out, chunk, (size_t)n);
+}
+
+int run_cli(const char *const *args, const char *const *env, const char *stdin_data, struct buf *out, struct buf *err)
+{
+	const char *bin = getenv("INSPECTD_BIN");
+	if (!bin || !*bin)
+		fail_msg("INSPECTD_BIN is not set (run the tests through ctest)");
+	char out_path[] = "/tmp/inspectd-cli-out-XXXXXX", err_path[] = "/tmp/inspectd-cli-err-XXXXXX";
+	int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+	if (out_fd < 0 || err_fd < 0)
+		fail_msg("mkstemp: %s", strerror(errno));
+	unlink(out_path);
+	unlink(err_path);
+	int in[2];
+	if (pipe(in) != 0)
+		fail_msg("pipe: %s", strerror(errno));
+	const char *argv[32] = {bin};
+	size_t n = 1;
+	for (const char *const *a = args; a && *a && n < 31; a++)
+		argv[n++] = *a;
+	argv[n] = NULL;
+	pid_t pid = fork();
+	if (pid < 0)
+		fail_msg("fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out_fd, STDOUT_FILENO);
+		dup2(err_fd, STDERR_FILENO);
+		close(in[0]);
+		close(in[1]);
+		for (const char *const *e = env; e && *e; e++)
+			putenv((char *)*e);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	/* Small inputs only: they fit the pipe buffer, so no deadlock. A child
+	 * that exits without reading must not kill the test with SIGPIPE. */
+	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
+	if (stdin_data) {
+		size_t left = strlen(stdin_data);
+		const char *p = stdin_data;
+		while (left > 0) {
+			ssize_t w = write(in[1], p, left);
+			if (w <= 0)
+				break; /* the child may not read stdin at all */
+			p += w;
+			left -= (size_t)w;
+		}
+	}
+	close(in[1]);
+	signal(SIGPIPE, old_pipe);
+	int status;
+	waitpid(pid, &status, 0);
+	slurp_fd(out_fd, out);
+	slurp_fd(err_fd, err);
+	close(out_fd);
+	close(err_fd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+char *qs_escape(const char *s)
+{
+	char *esc = curl_easy_escape(NULL, s, 0);
+	assert_non_null(esc);
+	char *copy = strdup(esc);
+	curl_free(esc);
+	return copy;
+}
+
+void assert_timestamp(const char *s)
+{
+	if (!s)
+		fail_msg("a timestamp is missing");
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t n = strlen(shape), len = strlen(s);
+	int ok = len >= n + 1 && s[len - 1] == 'Z';
+	for (size_t i = 0; ok && i < n; i++)
+		ok = shape[i] == 'd' ? (s[i] >= '0' && s[i] <= '9') : s[i] == shape[i];
+	if (ok && len > n + 1) { /* fractional seconds */
+		ok = s[n] == '.' && len > n + 2;
+		for (size_t i = n + 1; ok && i < len - 1; i++)
+			ok = s[i] >= '0' && s[i] <= '9';
+	}
+	if (!ok)
+		fail_msg("\"%s\" is not an RFC 3339 UTC timestamp", s);
+}
