@@ -94,6 +94,15 @@ int jwt_keys_load(const char *path, struct jwt_keys *keys, char *err, size_t err
 			rc = -1;
 			break;
 		}
+		for (size_t i = 0; i < keys->n; i++) {
+			if (strcmp(keys->k[i].kid, keys->k[keys->n].kid) == 0) {
+				snprintf(err, errlen, "JWT key file %s line %d: kid \"%s\" is used twice", path, lineno,
+				         keys->k[i].kid);
+				rc = -1;
+			}
+		}
+		if (rc != 0)
+			break;
 		keys->n++;
 	}
 	if (line)

@@ -143,7 +143,7 @@ enum store_status login_failures_count(struct db *db, const char *key, long long
 	return rc == SQLITE_ROW ? STORE_OK : STORE_DB;
 }
 
-enum store_status login_failure_add(struct db *db, const char *key, long long now)
+enum store_status login_failure_add(struct db *db, const char *key, long long now, long long *rowid)
 {
 	static const char sql[] = "INSERT INTO login_failures (key, at) VALUES (:key, :now)";
 	sqlite3_stmt *st = db_stmt(db, sql);
@@ -151,6 +151,19 @@ enum store_status login_failure_add(struct db *db, const char *key, long long no
 		return STORE_DB;
 	db_bind_text(st, ":key", key);
 	db_bind_int64(st, ":now", now);
+	enum store_status s = step_done(st);
+	if (s == STORE_OK && rowid)
+		*rowid = sqlite3_last_insert_rowid(db_handle(db));
+	return s;
+}
+
+enum store_status login_failure_delete(struct db *db, long long rowid)
+{
+	static const char sql[] = "DELETE FROM login_failures WHERE rowid = :rowid";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_int64(st, ":rowid", rowid);
 	return step_done(st);
 }
 

@@ -36,7 +36,9 @@ enum store_status refresh_spend(struct db *db, const uint8_t hash[32], const uin
 /* Failures of key since `since`: count and the oldest time (0 when none). */
 enum store_status login_failures_count(struct db *db, const char *key, long long since, long long *count,
                                        long long *oldest);
-enum store_status login_failure_add(struct db *db, const char *key, long long now);
+/* Records a failure; *rowid (may be NULL) identifies it for login_failure_delete. */
+enum store_status login_failure_add(struct db *db, const char *key, long long now, long long *rowid);
+enum store_status login_failure_delete(struct db *db, long long rowid);
 enum store_status login_failures_clear(struct db *db, const char *key);
 /* Deletes records older than before (housekeeping). */
 enum store_status login_failures_prune(struct db *db, long long before);

@@ -137,11 +137,8 @@ static int check_rows(struct db *db, const struct csv *c, const int *col, struct
 			line_error(&errors, row->line, "code \"%s\" appears twice in the file", code);
 		else if (org_store_get_by_code(db, code, &existing) == STORE_OK)
 			line_error(&errors, row->line, "code \"%s\" already exists in the database", code);
-		size_t name_chars = 0;
-		for (const char *s = name; *s; s++)
-			name_chars += ((unsigned char)*s & 0xc0) != 0x80;
-		if (name_chars < 1 || name_chars > 100)
-			line_error(&errors, row->line, "%s", "name must have 1 to 100 characters");
+		if (!text_is_valid(name, 1, 100))
+			line_error(&errors, row->line, "%s", "name must have 1 to 100 characters, without control characters");
 		if (!valid_enum(org_levels, level))
 			line_error(&errors, row->line, "bad level \"%s\" (city, town, village or group)", level);
 		if (*category && !valid_enum(org_categories, category))
@@ -238,12 +235,18 @@ static int org_import(const char *file, int argc, char **argv)
 	for (int k = 0; k < NCOLS && header_ok; k++) {
 		col[k] = -1;
 		for (size_t i = 0; i < c.rows[0].n; i++) {
-			char name[32];
-			snprintf(name, sizeof name, "%s", c.rows[0].fields[i]);
-			char *s = name + strspn(name, " ");
-			s[strcspn(s, " ")] = '\0';
-			if (strcasecmp(s, columns[k]) == 0)
-				col[k] = (int)i;
+			/* exact names (case and surrounding spaces aside), each once */
+			const char *s = c.rows[0].fields[i] + strspn(c.rows[0].fields[i], " ");
+			size_t len = strlen(s);
+			while (len && s[len - 1] == ' ')
+				len--;
+			if (len != strlen(columns[k]) || strncasecmp(s, columns[k], len) != 0)
+				continue;
+			if (col[k] >= 0) {
+				fprintf(stderr, "line 1: column \"%s\" appears twice in the header\n", columns[k]);
+				header_ok = 0;
+			}
+			col[k] = (int)i;
 		}
 		if (col[k] < 0) {
 			fprintf(stderr,
@@ -368,6 +371,14 @@ static int user_add(int argc, char **argv)
 	}
 	if (!username_is_valid(a.username)) {
 		fprintf(stderr, "inspectd: bad username \"%s\" (3-32 of A-Z a-z 0-9 . _ -)\n", a.username);
+		goto out;
+	}
+	if (a.display_name && !text_is_valid(a.display_name, 1, 64)) {
+		fprintf(stderr, "inspectd: bad display name (1-64 characters of UTF-8 text)\n");
+		goto out;
+	}
+	if (a.phone && !phone_is_valid(a.phone)) {
+		fprintf(stderr, "inspectd: bad phone \"%s\" (digits, +, - and spaces)\n", a.phone);
 		goto out;
 	}
 	if (role_parse(a.role) == ROLE_INVALID) {

@@ -40,7 +40,9 @@ static void refresh_successor(const struct jwt_key *k, const char *token, char o
 {
 	static const char label[] = "inspectd-refresh-successor:";
 	uint8_t msg[sizeof label + REFRESH_TOKEN_CHARS];
-	size_t tlen = strlen(token);
+	size_t tlen = strnlen(token, REFRESH_TOKEN_CHARS + 1);
+	if (tlen > REFRESH_TOKEN_CHARS) /* callers check the length; never overrun msg */
+		tlen = REFRESH_TOKEN_CHARS;
 	memcpy(msg, label, sizeof label - 1);
 	memcpy(msg + sizeof label - 1, token, tlen);
 	uint8_t mac[SHA256_BYTES];
@@ -113,8 +115,54 @@ static int throttled_or_reply(struct req *req, struct db *db, const char *key, l
 	char retry[24];
 	snprintf(retry, sizeof retry, "%lld", wait < 1 ? 1 : wait);
 	req_header_add(req, "Retry-After", retry);
-	reply_problem(req, 429, "too_many_requests", NULL, "登录失败次数过多，请 %s 秒后再试", retry);
+	reply_problem(req, 429, "too_many_requests", NULL, "密码错误次数过多，请 %s 秒后再试", retry);
 	return 1;
+}
+
+/*
+ * Password guesses are counted before the password is checked, in one write
+ * transaction: refuse when a key is over its limit, else record this attempt
+ * as a failure — so a burst of parallel guesses counts every one of them. A
+ * correct password removes the records again (attempt_rowids). addr_key may
+ * be NULL. Returns 1 when it replied.
+ */
+static int throttle_enter_or_reply(struct req *req, struct db *db, const char *user_key, const char *addr_key,
+                                   long long now, long long attempt_rowids[2])
+{
+	if (db_begin(db) != STORE_OK) {
+		reply_store_error(req, STORE_DB);
+		return 1;
+	}
+	if (throttled_or_reply(req, db, user_key, THROTTLE_PER_USER, now) ||
+	    (addr_key && throttled_or_reply(req, db, addr_key, THROTTLE_PER_ADDR, now))) {
+		db_rollback(db);
+		return 1;
+	}
+	attempt_rowids[1] = 0;
+	enum store_status s = login_failure_add(db, user_key, now, &attempt_rowids[0]);
+	if (s == STORE_OK && addr_key)
+		s = login_failure_add(db, addr_key, now, &attempt_rowids[1]);
+	if (s == STORE_OK && now % 64 == 0) /* housekeeping, now and then */
+		s = login_failures_prune(db, now - THROTTLE_WINDOW_S);
+	if (s == STORE_OK)
+		s = db_commit(db);
+	else
+		db_rollback(db);
+	if (s != STORE_OK) {
+		reply_store_error(req, STORE_DB);
+		return 1;
+	}
+	return 0;
+}
+
+/* Inside the caller's transaction after a correct password: the user's
+ * failures are forgiven, the address keeps its others. */
+static enum store_status throttle_success(struct db *db, const char *user_key, const long long attempt_rowids[2])
+{
+	enum store_status s = login_failures_clear(db, user_key);
+	if (s == STORE_OK && attempt_rowids[1])
+		s = login_failure_delete(db, attempt_rowids[1]);
+	return s;
 }
 
 void auth_login(struct req *req)
@@ -137,10 +185,10 @@ void auth_login(struct req *req)
 		return;
 	long long now = time(NULL);
 	char user_key[80], addr_key[64];
+	long long attempt[2];
 	throttle_key(user_key, sizeof user_key, "u:", username);
 	snprintf(addr_key, sizeof addr_key, "a:%s", req->client_addr);
-	if (throttled_or_reply(req, db, user_key, THROTTLE_PER_USER, now) ||
-	    throttled_or_reply(req, db, addr_key, THROTTLE_PER_ADDR, now))
+	if (throttle_enter_or_reply(req, db, user_key, addr_key, now, attempt))
 		return;
 
 	struct user u;
@@ -161,10 +209,6 @@ void auth_login(struct req *req)
 		return;
 	}
 	if (pr != PASSWORD_OK) {
-		login_failure_add(db, user_key, now);
-		login_failure_add(db, addr_key, now);
-		if (now % 64 == 0) /* housekeeping, now and then */
-			login_failures_prune(db, now - THROTTLE_WINDOW_S);
 		struct log_line l;
 		if (log_begin(&l, LOG_INFO, "auth", "login failed")) {
 			log_str(&l, "request_id", req->request_id);
@@ -177,7 +221,7 @@ void auth_login(struct req *req)
 	char sid[37], refresh[REFRESH_TOKEN_CHARS + 1];
 	s = db_begin(db);
 	if (s == STORE_OK)
-		s = login_failures_clear(db, user_key);
+		s = throttle_success(db, user_key, attempt);
 	if (s == STORE_OK)
 		s = session_start(db, u.id, sid, refresh, now);
 	if (s == STORE_OK)
@@ -225,10 +269,9 @@ static enum refresh_outcome refresh_rotate(struct req *req, struct db *db, const
 		int grace = now - row.spent_at <= REFRESH_GRACE_S && row.has_successor &&
 		            find_successor(&req->srv->keys, token, row.successor_hash, successor) &&
 		            refresh_lookup(db, row.successor_hash, &next) == STORE_OK && !next.spent_at;
-		if (!grace) {
-			session_revoke(db, row.session_id, "refresh token reused", now);
-			return R_REUSED;
-		}
+		if (!grace)
+			return session_revoke(db, row.session_id, "refresh token reused", now) == STORE_OK ? R_REUSED
+			                                                                                      : R_DB;
 	} else {
 		uint8_t next_hash[SHA256_BYTES];
 		refresh_successor(&req->srv->keys.k[0], token, successor);
@@ -241,8 +284,9 @@ static enum refresh_outcome refresh_rotate(struct req *req, struct db *db, const
 	}
 	s = user_store_get(db, row.user_id, "/", "0", u);
 	if (s != STORE_OK || u->disabled) {
-		session_revoke(db, row.session_id, "user unavailable", now);
-		return s == STORE_DB ? R_DB : R_INVALID;
+		if (s == STORE_DB || session_revoke(db, row.session_id, "user unavailable", now) != STORE_OK)
+			return R_DB;
+		return R_INVALID;
 	}
 	return R_OK;
 }
@@ -358,9 +402,13 @@ void me_password(struct req *req)
 		verr_add(&v, "new_password", why);
 	struct db *db = NULL;
 	char hash[PASSWORD_HASH_MAX] = "";
+	char user_key[80];
+	long long attempt[2] = {0, 0};
+	throttle_key(user_key, sizeof user_key, "u:", req->principal.username);
 	if (!verr_any(&v)) {
 		db = req_db_or_reply(req);
-		if (!db) {
+		/* A stolen access token must not become unlimited password guesses. */
+		if (!db || throttle_enter_or_reply(req, db, user_key, NULL, time(NULL), attempt)) {
 			verr_release(&v);
 			return;
 		}
@@ -398,6 +446,8 @@ void me_password(struct req *req)
 		s = user_store_get(db, req->principal.user_id, "/", "0", &u);
 	if (s == STORE_OK)
 		s = user_store_update(db, &u, 0, hash, 1);
+	if (s == STORE_OK)
+		s = throttle_success(db, user_key, attempt);
 	if (s == STORE_OK)
 		s = session_revoke_user(db, u.id, NULL, "password changed", now);
 	if (s == STORE_OK)

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "crypto.h"
 #include "db.h"
+#include "http/api.h"
 #include "org_store.h"
 #include "password.h"
 #include "random.h"
@@ -31,8 +32,8 @@ int bootstrap_run(const char *db_path, char *err, size_t errlen)
 	const char *org_name = getenv("INSPECTD_BOOTSTRAP_ORG_NAME");
 	if (!org_name || !*org_name)
 		org_name = "本市";
-	if (strlen(org_name) > 300) {
-		snprintf(err, errlen, "INSPECTD_BOOTSTRAP_ORG_NAME is too long");
+	if (!text_is_valid(org_name, 1, 100)) {
+		snprintf(err, errlen, "INSPECTD_BOOTSTRAP_ORG_NAME must be 1-100 characters of UTF-8 text");
 		rc = -2;
 		goto rollback;
 	}

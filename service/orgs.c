@@ -66,6 +66,9 @@ void orgs_list(struct req *req)
 		verr_add(&v, "parent_id", "须为 UUID");
 	if (n == -1)
 		parent[0] = '\0';
+	for (char *p = parent; *p; p++) /* ids are stored lower-case */
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
 	n = query_param(req, "q", q, sizeof q);
 	if (n == -2 || n > 400)
 		verr_add(&v, "q", "过长");
@@ -210,7 +213,9 @@ void orgs_create(struct req *req)
 		if (org_store_get(db, o.id, "/", "0", &existing) == STORE_OK) {
 			int same = strcmp(existing.code, code) == 0 && strcmp(existing.name, name) == 0 &&
 			           strcmp(existing.level, level) == 0 &&
-			           strcmp(existing.parent_id, parent_id ? parent_id : "") == 0;
+			           strcmp(existing.parent_id, parent_id ? parent_id : "") == 0 &&
+			           strcmp(existing.category, category ? category : "") == 0 &&
+			           strcmp(existing.status, status ? status : "normal") == 0;
 			if (same) {
 				reply_org(req, 200, &existing);
 			} else {

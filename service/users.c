@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "api.h"
@@ -20,7 +21,7 @@ int username_is_valid(const char *s)
 }
 
 /* Phone numbers as people write them: digits, +, -, spaces, at most 20. */
-static int phone_is_valid(const char *s)
+int phone_is_valid(const char *s)
 {
 	size_t digits = 0;
 	for (const char *p = s; *p; p++) {
@@ -73,6 +74,9 @@ void users_list(struct req *req)
 		org_id[0] = '\0';
 	else if (n < 0 || !uuid_is_valid(org_id, (size_t)n))
 		verr_add(&v, "org_id", "须为 UUID");
+	for (char *p = org_id; *p; p++) /* ids are stored lower-case */
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
 	int want_disabled = -1;
 	n = query_param(req, "disabled", disabled, sizeof disabled);
 	if (n != -1) {
@@ -216,8 +220,14 @@ void users_create(struct req *req)
 				*p = (char)(*p - 'A' + 'a');
 		struct user existing;
 		if (user_store_get(db, u.id, "/", "0", &existing) == STORE_OK) {
-			if (strcasecmp(existing.username, username) == 0 && strcmp(existing.role, role) == 0 &&
-			    strcmp(existing.org_id, org_id) == 0)
+			char stored[PASSWORD_HASH_MAX];
+			int same = strcasecmp(existing.username, username) == 0 && strcmp(existing.role, role) == 0 &&
+			           strcmp(existing.org_id, org_id) == 0 &&
+			           strcmp(existing.display_name, display_name) == 0 &&
+			           strcmp(existing.phone, phone ? phone : "") == 0 &&
+			           user_store_get_hash(db, existing.id, stored, sizeof stored) == STORE_OK &&
+			           password_verify(stored, password) == PASSWORD_OK;
+			if (same)
 				reply_user(req, 200, &existing);
 			else
 				reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一个账号");
@@ -349,6 +359,15 @@ void users_update(struct req *req)
 
 void users_disable(struct req *req)
 {
+	if (req->json && json_object_size(req->json) > 0) {
+		struct verr v;
+		verr_init(&v);
+		static const char *const none[] = {NULL};
+		verr_unknown_fields(&v, req->json, none);
+		verr_reply(req, &v);
+		verr_release(&v);
+		return;
+	}
 	struct db *db = req_db_or_reply(req);
 	struct user u;
 	if (!db || load_or_reply(req, db, ACT_USER_WRITE, &u) != 0)

@@ -142,6 +142,13 @@ const char *field_uuid(struct verr *v, const json_t *obj, const char *name, unsi
 		verr_add(v, name, "须为 UUID");
 		return NULL;
 	}
+	if (s && strpbrk(s, "ABCDEF")) { /* ids are stored lower-case: normalise in the body */
+		char lower[37];
+		for (size_t i = 0; i < 37; i++)
+			lower[i] = (char)(s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 'a' : s[i]);
+		json_string_set(json_object_get(obj, name), lower);
+		s = json_string_value(json_object_get(obj, name));
+	}
 	return s;
 }
 
@@ -158,6 +165,18 @@ int field_bool(struct verr *v, const json_t *obj, const char *name, unsigned fla
 		return -1;
 	}
 	return json_is_true(value);
+}
+
+int text_is_valid(const char *s, size_t min_chars, size_t max_chars)
+{
+	json_t *j = json_string(s); /* NULL when not UTF-8 */
+	struct verr v;
+	verr_init(&v);
+	json_t *obj = j ? json_pack("{s:o}", "v", j) : NULL;
+	int ok = obj && field_string(&v, obj, "v", FIELD_REQUIRED, min_chars, max_chars, NULL) != NULL;
+	json_decref(obj);
+	verr_release(&v);
+	return ok;
 }
 
 int is_code_chars(const char *s)

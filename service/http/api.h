@@ -53,6 +53,10 @@ const char *field_uuid(struct verr *v, const json_t *obj, const char *name, unsi
 /* A boolean member: returns 0/1, or -1 when absent or invalid (error added). */
 int field_bool(struct verr *v, const json_t *obj, const char *name, unsigned flags);
 
+/* 1 when s is valid UTF-8 of min..max characters without control characters
+ * (what field_string accepts), for values that do not come from JSON. */
+int text_is_valid(const char *s, size_t min_chars, size_t max_chars);
+
 /* 1 when s is [A-Za-z0-9._-]+ */
 int is_code_chars(const char *s);
 int uuid_is_valid(const char *s, size_t len);

@@ -120,6 +120,11 @@ void reply_send(struct req *req, int status, const char *content_type, const voi
 
 void reply_json_new(struct req *req, int status, json_t *value)
 {
+	if (!value) { /* a json_pack that failed: a bug, never an empty 200 */
+		log_msg(LOG_ERROR, "http", "response value could not be built");
+		reply_problem(req, 500, "internal_error", NULL, NULL);
+		return;
+	}
 	size_t len = json_dumpb(value, NULL, 0, JSON_COMPACT);
 	char *text = malloc(len ? len : 1);
 	if (!text || json_dumpb(value, text, len, JSON_COMPACT) != len) {

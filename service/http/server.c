@@ -344,8 +344,9 @@ static int authenticate_or_reply(struct req *req)
 }
 
 /* The client's address: the socket peer, or — when the peer is a trusted
- * proxy — the address it forwarded (X-Real-IP, else the last
- * X-Forwarded-For entry), if that is an IPv4 literal. */
+ * proxy — the last X-Forwarded-For entry, the one the proxy itself appended
+ * (earlier entries and X-Real-IP may come from the client), if that is an
+ * IPv4 literal. */
 static void set_client_addr(struct req *req)
 {
 	snprintf(req->client_addr, sizeof req->client_addr, "%s", req->ri->remote_addr);
@@ -353,11 +354,8 @@ static void set_client_addr(struct req *req)
 	if (!trusted || !*trusted || !config_ip_in_list(trusted, req->ri->remote_addr))
 		return;
 	char fwd[48] = "";
-	const char *real = mg_get_header(req->conn, "X-Real-IP");
 	const char *xff = mg_get_header(req->conn, "X-Forwarded-For");
-	if (real) {
-		snprintf(fwd, sizeof fwd, "%s", real);
-	} else if (xff) {
+	if (xff) {
 		const char *last = strrchr(xff, ',');
 		last = last ? last + 1 : xff;
 		last += strspn(last, " ");
