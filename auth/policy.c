@@ -44,6 +44,12 @@ static int role_allows(enum role r, enum action a)
 	case ACT_USER_LIST:
 	case ACT_USER_READ: return r == ROLE_ADMIN || r == ROLE_SUPERVISOR;
 	case ACT_USER_WRITE: return r == ROLE_ADMIN;
+	case ACT_TEMPLATE_WRITE: return r == ROLE_ADMIN;
+	case ACT_ROUND_READ: return r != ROLE_CADRE && r != ROLE_INVALID;
+	case ACT_ROUND_WRITE: return r == ROLE_ADMIN || r == ROLE_SUPERVISOR;
+	case ACT_INSPECTION_CREATE: return r == ROLE_INSPECTOR;
+	case ACT_INSPECTION_REVIEW:
+	case ACT_FINDING_REVIEW: return r == ROLE_ADMIN || r == ROLE_SUPERVISOR;
 	}
 	return 0;
 }
@@ -53,4 +59,30 @@ enum decision policy_decide(const struct principal *p, enum action action, const
 	if (target_path && !policy_path_in_scope(policy_scope(p), target_path))
 		return POLICY_HIDDEN;
 	return role_allows(p->role, action) ? POLICY_ALLOW : POLICY_FORBIDDEN;
+}
+
+int policy_inspection_mode(enum role r)
+{
+	switch (r) {
+	case ROLE_ADMIN: return 0;
+	case ROLE_SUPERVISOR:
+	case ROLE_VIEWER: return 1;
+	case ROLE_INSPECTOR: return 2;
+	case ROLE_CADRE: return 3;
+	case ROLE_INVALID: break;
+	}
+	return 3;
+}
+
+int policy_round_mode(enum role r)
+{
+	switch (r) {
+	case ROLE_ADMIN: return 0;
+	case ROLE_SUPERVISOR:
+	case ROLE_VIEWER: return 1;
+	case ROLE_INSPECTOR: return 2;
+	case ROLE_CADRE:
+	case ROLE_INVALID: break;
+	}
+	return -1;
 }

@@ -34,6 +34,12 @@ enum action {
 	ACT_USER_LIST, /* list users at all */
 	ACT_USER_READ, /* read one user (target: the user's org) */
 	ACT_USER_WRITE,
+	ACT_TEMPLATE_WRITE,
+	ACT_ROUND_READ,
+	ACT_ROUND_WRITE,
+	ACT_INSPECTION_CREATE, /* start a visit */
+	ACT_INSPECTION_REVIEW, /* approve or return */
+	ACT_FINDING_REVIEW,    /* supervisors' findings on any not-yet-approved inspection */
 };
 
 enum decision { POLICY_ALLOW, POLICY_HIDDEN, POLICY_FORBIDDEN };
@@ -55,5 +61,17 @@ int policy_path_in_scope(const char *scope, const char *path);
  * target_path NULL means "no particular object" (lists).
  */
 enum decision policy_decide(const struct principal *p, enum action action, const char *target_path);
+
+/*
+ * Which inspections a role sees, as a mode for the stores' SQL: 0 all
+ * (admin), 1 the subtree (supervisor, viewer), 2 own visits and those of
+ * rounds assigned to the caller (inspector), 3 approved results in the
+ * subtree (cadre).
+ */
+int policy_inspection_mode(enum role r);
+
+/* Which rounds a role sees: 0 all, 1 subtree (owner or a target inside),
+ * 2 assigned (inspector), -1 none (cadre). */
+int policy_round_mode(enum role r);
 
 #endif

@@ -200,6 +200,11 @@ enum store_status db_begin(struct db *db)
 	return exec_simple(db, "BEGIN IMMEDIATE", "begin failed");
 }
 
+enum store_status db_begin_read(struct db *db)
+{
+	return exec_simple(db, "BEGIN", "begin failed");
+}
+
 enum store_status db_commit(struct db *db)
 {
 	enum store_status s = exec_simple(db, "COMMIT", "commit failed");

@@ -67,6 +67,8 @@ int db_bind_text_or_null(sqlite3_stmt *st, const char *name, const char *value);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return STORE_OK or STORE_DB. */
 enum store_status db_begin(struct db *db);
+/* BEGIN (deferred): a read snapshot across several statements; end with db_commit. */
+enum store_status db_begin_read(struct db *db);
 enum store_status db_commit(struct db *db);
 void db_rollback(struct db *db);
 

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "api.h"
+#include "inspections.h"
+#include "rounds.h"
 #include "bootstrap.h"
 #include "base/buf.h"
 #include "base/log.h"
@@ -138,7 +140,8 @@ static int check_rows(struct db *db, const struct csv *c, const int *col, struct
 		else if (org_store_get_by_code(db, code, &existing) == STORE_OK)
 			line_error(&errors, row->line, "code \"%s\" already exists in the database", code);
 		if (!text_is_valid(name, 1, 100))
-			line_error(&errors, row->line, "%s", "name must have 1 to 100 characters, without control characters");
+			line_error(&errors, row->line, "%s",
+			           "name must have 1 to 100 characters, without control characters");
 		if (!valid_enum(org_levels, level))
 			line_error(&errors, row->line, "bad level \"%s\" (city, town, village or group)", level);
 		if (*category && !valid_enum(org_categories, category))
@@ -530,7 +533,112 @@ static const struct {
         {"zhaolei", "赵磊", "viewer", "root"},
 };
 
-#define DEMO_PASSWORD "demo-password-1"
+#define DEMO_PASSWORD       "demo-password-1"
+#define QIQIANG_TEMPLATE_ID "00000000-0000-4000-8000-000000000001"
+
+/* The demo round's visits, one per state. */
+static const struct {
+	const char *org, *status, *return_reason;
+	int collective_income; /* the number answer that may miss its threshold */
+} demo_visits[] = {
+        {"demo-dongshan-001", "approved", NULL, 82000},
+        {"demo-dongshan-002", "submitted", NULL, 126000},
+        {"demo-xiling-001", "returned", "请补充“三会一课”会议记录照片后重新提交", 310000},
+        {"demo-dongshan-001-01", "draft", NULL, 0},
+};
+
+/* Answers for every item: good marks, a photo where one is needed. */
+static json_t *demo_answers(const struct checklist *cl, int income, int complete)
+{
+	json_t *answers = json_array();
+	for (size_t i = 0; i < cl->nitems; i++) {
+		const struct checklist_item *it = &cl->items[i];
+		if (!complete && i % 3 != 0)
+			continue;
+		json_t *value = NULL;
+		switch (it->kind) {
+		case KIND_SCORE: value = json_integer((json_int_t)(it->max_score * 4 / 5)); break;
+		case KIND_YES_NO: value = json_true(); break;
+		case KIND_NUMBER:
+			value = strstr(it->text, "集体经济") && income ? json_integer(income)
+			                                               : json_real(it->threshold);
+			break;
+		case KIND_TEXT: value = json_string("已查阅台账，情况属实。"); break;
+		}
+		json_t *a = json_pack("{s:s, s:o}", "item_code", it->code, "value", value);
+		if (it->needs_photo)
+			json_object_set_new(a, "photo_ids", json_pack("[s]", "6f1c0c1e-9b8a-4c47-9d64-0f4b2d7f1a11"));
+		json_array_append_new(answers, a);
+	}
+	return answers;
+}
+
+static enum store_status seed_round(struct db *db)
+{
+	struct org root;
+	struct user inspector, reviewer;
+	if (org_store_get_by_code(db, "root", &root) != STORE_OK ||
+	    user_store_get_login(db, "liming", &inspector, NULL, 0) != STORE_OK ||
+	    user_store_get_login(db, "admin", &reviewer, NULL, 0) != STORE_OK)
+		return STORE_NOT_FOUND;
+	struct round_row r;
+	memset(&r, 0, sizeof r);
+	rand_uuid(r.id);
+	snprintf(r.month, sizeof r.month, "2023-03");
+	snprintf(r.title, sizeof r.title, "2023年3月月观摩");
+	snprintf(r.template_id, sizeof r.template_id, QIQIANG_TEMPLATE_ID);
+	snprintf(r.org_id, sizeof r.org_id, "%s", root.id);
+	sha256(r.id, strlen(r.id), r.create_hash); /* no client request to replay */
+	const char *targets[sizeof demo_visits / sizeof demo_visits[0]];
+	struct org target_orgs[sizeof demo_visits / sizeof demo_visits[0]];
+	for (size_t i = 0; i < sizeof demo_visits / sizeof demo_visits[0]; i++) {
+		if (org_store_get_by_code(db, demo_visits[i].org, &target_orgs[i]) != STORE_OK)
+			return STORE_NOT_FOUND;
+		targets[i] = target_orgs[i].id;
+	}
+	const char *inspectors[] = {inspector.id};
+	enum store_status s = round_insert(db, &r);
+	if (s == STORE_OK)
+		s = round_set_members(db, r.id, targets, sizeof demo_visits / sizeof demo_visits[0], inspectors, 1);
+	struct checklist cl;
+	if (s != STORE_OK || (s = inspection_checklist(db, QIQIANG_TEMPLATE_ID, &cl)) != STORE_OK)
+		return s;
+	for (size_t i = 0; s == STORE_OK && i < sizeof demo_visits / sizeof demo_visits[0]; i++) {
+		struct inspection_row v;
+		memset(&v, 0, sizeof v);
+		rand_uuid(v.id);
+		snprintf(v.org_id, sizeof v.org_id, "%s", targets[i]);
+		snprintf(v.round_id, sizeof v.round_id, "%s", r.id);
+		snprintf(v.template_id, sizeof v.template_id, QIQIANG_TEMPLATE_ID);
+		snprintf(v.inspector_id, sizeof v.inspector_id, "%s", inspector.id);
+		snprintf(v.status, sizeof v.status, "draft");
+		snprintf(v.started_at, sizeof v.started_at, "2023-03-%02zuT01:30:00Z", 14 + i);
+		int complete = strcmp(demo_visits[i].status, "draft") != 0;
+		if (complete)
+			snprintf(v.finished_at, sizeof v.finished_at, "2023-03-%02zuT03:10:00Z", 14 + i);
+		json_t *answers = demo_answers(&cl, demo_visits[i].collective_income, complete);
+		v.answers = json_dumps(answers, JSON_COMPACT);
+		json_decref(answers);
+		v.location = xstrdup("{\"lat\":30.2741,\"lng\":120.1551,\"accuracy_m\":12}");
+		v.notes = xstrdup("村党组织阵地规范，台账齐全。");
+		sha256(v.id, strlen(v.id), v.create_hash);
+		s = inspection_save(db, &cl, &v, 1);
+		if (s == STORE_OK && complete) {
+			snprintf(v.status, sizeof v.status, "%s", demo_visits[i].status);
+			snprintf(v.submitted_at, sizeof v.submitted_at, "%s", v.finished_at);
+			if (strcmp(v.status, "submitted") != 0) {
+				snprintf(v.reviewed_at, sizeof v.reviewed_at, "2023-03-20T08:00:00Z");
+				snprintf(v.reviewed_by, sizeof v.reviewed_by, "%s", reviewer.id);
+			}
+			if (demo_visits[i].return_reason)
+				v.return_reason = xstrdup(demo_visits[i].return_reason);
+			s = inspection_update(db, &v, 0);
+		}
+		inspection_row_release(&v);
+	}
+	checklist_release(&cl);
+	return s;
+}
 
 static enum store_status seed_demo(struct db *db)
 {
@@ -568,7 +676,7 @@ static enum store_status seed_demo(struct db *db)
 		if (s != STORE_OK)
 			return s;
 	}
-	return STORE_OK;
+	return seed_round(db);
 }
 
 int cli_seed_demo(int argc, char **argv)
@@ -602,8 +710,15 @@ int cli_seed_demo(int argc, char **argv)
 		else
 			db_rollback(db);
 		if (s == STORE_OK) {
-			printf("demo data created: users zhangwg (supervisor), liming (inspector), wangfang (cadre),\n"
-			       "zhaolei (viewer), password \"" DEMO_PASSWORD "\"\n");
+			printf("demo data created (for trying inspectd only):\n"
+			       "  users zhangwg (supervisor, 东山镇), liming (inspector), wangfang (cadre, 东山村),\n"
+			       "  zhaolei (viewer); password \"" DEMO_PASSWORD "\" for each\n"
+			       "  round 2023年3月月观摩 with visits approved, submitted, returned and draft\n"
+			       "try:\n"
+			       "  curl -s localhost:8080/api/v1/auth/login -H 'Content-Type: application/json' \\\n"
+			       "       -d '{\"username\":\"liming\",\"password\":\"" DEMO_PASSWORD "\"}'\n"
+			       "  curl -s localhost:8080/api/v1/me/assignments -H 'Authorization: Bearer "
+			       "<access_token>'\n");
 			rc = 0;
 		} else {
 			fprintf(stderr, "inspectd: cannot create the demo data\n");

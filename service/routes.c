@@ -4,6 +4,9 @@
  * ROUTE_BODY_JSON (takes a JSON object), ROUTE_METRICS (only when enabled).
  */
 #include "auth_api.h"
+#include "inspections.h"
+#include "rounds.h"
+#include "templates.h"
 #include "http/server.h"
 #include "ops.h"
 #include "orgs.h"
@@ -40,6 +43,28 @@ const struct route route_table[] = {
 	{"GET",  "/api/v1/orgs/{id}",          orgs_get,      0},
 	{"PUT",  "/api/v1/orgs/{id}",          orgs_update,   ROUTE_BODY_JSON},
 	{"GET",  "/api/v1/orgs/{id}/children", orgs_children, 0},
+
+	/* Monthly observation: templates, rounds, inspections, findings */
+	{"GET",    "/api/v1/templates",                  templates_list,      0},
+	{"POST",   "/api/v1/templates",                  templates_create,    ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/templates/{id}",             templates_get,       0},
+	{"GET",    "/api/v1/rounds",                     rounds_list,         0},
+	{"POST",   "/api/v1/rounds",                     rounds_create,       ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/rounds/{id}",                rounds_get,          0},
+	{"PUT",    "/api/v1/rounds/{id}",                rounds_update,       ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/me/assignments",             me_assignments,      0},
+	{"GET",    "/api/v1/inspections",                inspections_list,    0},
+	{"POST",   "/api/v1/inspections",                inspections_create,  ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/inspections/{id}",           inspections_get,     0},
+	{"PUT",    "/api/v1/inspections/{id}",           inspections_update,  ROUTE_BODY_JSON},
+	{"DELETE", "/api/v1/inspections/{id}",           inspections_delete,  0},
+	{"POST",   "/api/v1/inspections/{id}/submit",    inspections_submit,  ROUTE_BODY_JSON},
+	{"POST",   "/api/v1/inspections/{id}/approve",   inspections_approve, ROUTE_BODY_JSON},
+	{"POST",   "/api/v1/inspections/{id}/return",    inspections_return,  ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/inspections/{id}/findings",  findings_list,       0},
+	{"POST",   "/api/v1/inspections/{id}/findings",  findings_create,     ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/findings/{id}",              findings_get,        0},
+	{"PUT",    "/api/v1/findings/{id}",              findings_update,     ROUTE_BODY_JSON},
 #ifdef INSPECTD_TEST_ROUTES
 	TEST_ROUTES
 #endif

@@ -1,6 +1,8 @@
 #include "api.h"
 
 #include <civetweb.h>
+#include <ctype.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,4 +371,144 @@ json_t *body_object_or_reply(struct req *req)
 	reply_problem(req, 422, "validation_failed", extra, "缺少 JSON 请求体");
 	json_decref(extra);
 	return NULL;
+}
+
+int timestamp_normalize(const char *in, char *out, size_t outlen, long long *epoch)
+{
+	int Y, M, D, h, m, sec, n = 0;
+	if (strlen(in) > 40 || sscanf(in, "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6 || n != 19)
+		return -1;
+	const char *p = in + 19;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	long offset = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om, k = 0;
+		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || oh > 23 || om > 59)
+			return -1;
+		offset = (oh * 60L + om) * 60L * (*p == '+' ? 1 : -1);
+		p += 6;
+	} else {
+		return -1;
+	}
+	if (*p || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60 || Y < 1970 || Y > 9999)
+		return -1;
+	struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h, .tm_min = m, .tm_sec = sec};
+	time_t t = timegm(&tm);
+	if (tm.tm_mday != D) /* e.g. 02-30 normalised into March */
+		return -1;
+	t -= offset;
+	struct tm utc;
+	gmtime_r(&t, &utc);
+	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &utc);
+	if (epoch)
+		*epoch = (long long)t;
+	return 0;
+}
+
+/* Decodes an opaque value "<tag>:<rest>" made by cursor_encode. */
+static int opaque_decode(const char *text, char tag, char *rest, size_t restlen)
+{
+	uint8_t raw[600];
+	long n = b64url_decode(text, strlen(text), raw, sizeof raw - 1);
+	if (n < 2 || raw[0] != (uint8_t)tag || raw[1] != ':' || (size_t)(n - 2) >= restlen || memchr(raw, 0, (size_t)n))
+		return -1;
+	memcpy(rest, raw + 2, (size_t)n - 2);
+	rest[n - 2] = '\0';
+	return 0;
+}
+
+static int parse_seq(const char *s, long long *out)
+{
+	if (!*s)
+		return -1;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (*end || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+void query_page(struct req *req, struct verr *v, struct page_query *q)
+{
+	memset(q, 0, sizeof *q);
+	q->page.limit = query_limit(req, v);
+	char since[256], cursor[1024], rest[600];
+	int n = query_param(req, "updated_since", since, sizeof since);
+	if (n != -1) {
+		q->page.sync = 1;
+		long long seq;
+		if (n > 0 && opaque_decode(since, 't', rest, sizeof rest) == 0 && parse_seq(rest, &seq) == 0)
+			q->page.after_seq = seq;
+		else if (n > 0 && timestamp_normalize(since, q->since, sizeof q->since, NULL) == 0)
+			q->page.since_ts = q->since;
+		else
+			verr_add(v, "updated_since", "须为 RFC 3339 时间或上次同步返回的 sync_token");
+	}
+	n = query_param(req, "cursor", cursor, sizeof cursor);
+	if (n == -1)
+		return;
+	long long seq;
+	if (q->page.sync) {
+		if (n <= 0 || opaque_decode(cursor, 's', rest, sizeof rest) != 0 || parse_seq(rest, &seq) != 0)
+			verr_add(v, "cursor", "无效的分页游标");
+		else
+			q->page.after_seq = seq;
+		return;
+	}
+	char *sep;
+	if (n <= 0 || opaque_decode(cursor, 'k', rest, sizeof rest) != 0 || !(sep = strchr(rest, '\x1f')) ||
+	    !valid_utf8(rest)) {
+		verr_add(v, "cursor", "无效的分页游标");
+		return;
+	}
+	*sep = '\0';
+	snprintf(q->key, sizeof q->key, "%s", rest);
+	snprintf(q->id, sizeof q->id, "%s", sep + 1);
+	q->page.after_key = q->key;
+	q->page.after_id = q->id;
+}
+
+static json_t *opaque_json(char tag, const char *rest)
+{
+	char raw[600];
+	snprintf(raw, sizeof raw, "%c:%s", tag, rest);
+	char *enc = cursor_encode(raw);
+	json_t *j = json_string(enc);
+	free(enc);
+	return j;
+}
+
+json_t *page_envelope(const struct page_query *q, json_t *items, int count, const char *last_key, const char *last_id,
+                      long long last_seq, long long snapshot_seq)
+{
+	int full = count == q->page.limit && count > 0;
+	json_t *next = json_null();
+	char buf[600];
+	if (full && q->page.sync) {
+		snprintf(buf, sizeof buf, "%lld", last_seq);
+		next = opaque_json('s', buf);
+	} else if (full) {
+		snprintf(buf, sizeof buf, "%s\x1f%s", last_key, last_id);
+		next = opaque_json('k', buf);
+	}
+	json_t *out = json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+	if (q->page.sync) {
+		/* Mid-paging the token is the last row's; on the last page, what the
+		 * snapshot had seen, so nothing committed before it is skipped. */
+		long long token = full ? last_seq : snapshot_seq;
+		if (token < q->page.after_seq)
+			token = q->page.after_seq;
+		snprintf(buf, sizeof buf, "%lld", token);
+		json_object_set_new(out, "sync_token", opaque_json('t', buf));
+	}
+	return out;
 }

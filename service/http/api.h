@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "db.h"
+#include "obs_store.h"
 #include "policy.h"
 #include "req.h"
 
@@ -101,6 +102,30 @@ struct scope {
 	char end[ORG_PATH_MAX];
 };
 void scope_of(const struct principal *p, struct scope *s);
+
+/*
+ * Lists: ?limit=, ?cursor= and ?updated_since= into a page (obs_store.h).
+ * Keyset cursors encode "<key>\x1f<id>"; sync-mode cursors and sync tokens
+ * encode a change sequence. updated_since takes a sync token or an RFC 3339
+ * timestamp (then inclusive). Buffers hold the decoded parts. Errors to v.
+ */
+struct page_query {
+	struct page page;
+	char key[600];
+	char id[64];
+	char since[24];
+};
+void query_page(struct req *req, struct verr *v, struct page_query *q);
+
+/* Builds {items, next_cursor[, sync_token]} for a list that returned count
+ * items; last_key/last_id/last_seq describe the last item, snapshot_seq the
+ * change sequence seen by the query. Takes ownership of items. */
+json_t *page_envelope(const struct page_query *q, json_t *items, int count, const char *last_key, const char *last_id,
+                      long long last_seq, long long snapshot_seq);
+
+/* Parses an RFC 3339 timestamp into UTC "YYYY-MM-DDTHH:MM:SSZ" (out >= 21
+ * bytes). Returns 0 when valid. */
+int timestamp_normalize(const char *in, char *out, size_t outlen, long long *epoch);
 
 /* The request's JSON body as an object; 422 (and NULL) when it is missing. */
 json_t *body_object_or_reply(struct req *req);

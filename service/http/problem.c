@@ -29,6 +29,8 @@ static const struct {
         {"username_taken", "用户名已被占用"},
         {"code_taken", "组织代码已被占用"},
         {"id_conflict", "ID 已被占用"},
+        {"invalid_transition", "当前状态不允许此操作"},
+        {"incomplete", "观摩记录未填写完整"},
         {"too_many_requests", "请求过于频繁"},
         {"header_fields_too_large", "请求头过大"},
         {"internal_error", "服务器内部错误"},

@@ -240,6 +240,12 @@ static const char *action_name(enum action a)
 	case ACT_USER_LIST: return "USER_LIST";
 	case ACT_USER_READ: return "USER_READ";
 	case ACT_USER_WRITE: return "USER_WRITE";
+	case ACT_TEMPLATE_WRITE: return "TEMPLATE_WRITE";
+	case ACT_ROUND_READ: return "ROUND_READ";
+	case ACT_ROUND_WRITE: return "ROUND_WRITE";
+	case ACT_INSPECTION_CREATE: return "INSPECTION_CREATE";
+	case ACT_INSPECTION_REVIEW: return "INSPECTION_REVIEW";
+	case ACT_FINDING_REVIEW: return "FINDING_REVIEW";
 	}
 	return "?";
 }
@@ -254,17 +260,22 @@ static const char *decision_name(enum decision d)
 	return "?";
 }
 
-static const enum action all_actions[] = {ACT_ORG_READ, ACT_ORG_WRITE, ACT_USER_LIST, ACT_USER_READ, ACT_USER_WRITE};
+static const enum action all_actions[] = {ACT_ORG_READ,       ACT_ORG_WRITE,         ACT_USER_LIST,
+                                          ACT_USER_READ,      ACT_USER_WRITE,        ACT_TEMPLATE_WRITE,
+                                          ACT_ROUND_READ,     ACT_ROUND_WRITE,       ACT_INSPECTION_CREATE,
+                                          ACT_INSPECTION_REVIEW, ACT_FINDING_REVIEW};
 
 /* Whether role may do action inside its scope (the house rules). */
 static int expected_allowed(enum role r, enum action a)
 {
 	switch (r) {
-	case ROLE_ADMIN: return 1;
-	case ROLE_SUPERVISOR: return a == ACT_ORG_READ || a == ACT_USER_LIST || a == ACT_USER_READ;
-	case ROLE_INSPECTOR:
-	case ROLE_CADRE:
-	case ROLE_VIEWER: return a == ACT_ORG_READ;
+	case ROLE_ADMIN: return a != ACT_INSPECTION_CREATE; /* visits are the inspectors' */
+	case ROLE_SUPERVISOR:
+		return a == ACT_ORG_READ || a == ACT_USER_LIST || a == ACT_USER_READ || a == ACT_ROUND_READ ||
+		       a == ACT_ROUND_WRITE || a == ACT_INSPECTION_REVIEW || a == ACT_FINDING_REVIEW;
+	case ROLE_INSPECTOR: return a == ACT_ORG_READ || a == ACT_ROUND_READ || a == ACT_INSPECTION_CREATE;
+	case ROLE_VIEWER: return a == ACT_ORG_READ || a == ACT_ROUND_READ;
+	case ROLE_CADRE: return a == ACT_ORG_READ;
 	case ROLE_INVALID: return 0;
 	}
 	return 0;

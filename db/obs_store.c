@@ -1,0 +1,797 @@
+#include "obs_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+#define NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+static char *col_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+	return v ? xstrdup((const char *)v) : NULL;
+}
+
+static void bind_blob32(sqlite3_stmt *st, const char *name, const uint8_t *v)
+{
+	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, name), v, 32, SQLITE_TRANSIENT);
+}
+
+static void col_blob32(sqlite3_stmt *st, int col, uint8_t *out)
+{
+	if (sqlite3_column_bytes(st, col) == 32)
+		memcpy(out, sqlite3_column_blob(st, col), 32);
+	else
+		memset(out, 0, 32);
+}
+
+static enum store_status step_done(sqlite3_stmt *st, struct db *db, int expect_change)
+{
+	int rc = sqlite3_step(st);
+	int changed = sqlite3_changes(db_handle(db));
+	db_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return db_status_from_rc(rc);
+	return expect_change && changed == 0 ? STORE_NOT_FOUND : STORE_OK;
+}
+
+/* Binds the paging parameters every list statement shares. */
+static void bind_page(sqlite3_stmt *st, const struct page *p)
+{
+	db_bind_int64(st, ":sync", p->sync);
+	db_bind_int64(st, ":after_seq", p->after_seq);
+	db_bind_text(st, ":since_ts", p->since_ts);
+	db_bind_text(st, ":after_key", p->after_key ? p->after_key : "");
+	db_bind_text(st, ":after_id", p->after_id ? p->after_id : "");
+	db_bind_int64(st, ":limit", p->limit);
+}
+
+long long db_next_seq(sqlite3 *h)
+{
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+	if (sqlite3_prepare_v2(h, "UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+long long db_current_seq(struct db *db)
+{
+	static const char sql[] = "SELECT value FROM counters WHERE name = 'change_seq'";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return -1;
+	long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	db_stmt_done(st);
+	return v;
+}
+
+/* ---- templates ------------------------------------------------------------------ */
+
+#define TEMPLATE_COLUMNS "id, key, name, description, version, definition, seq, created_at, updated_at"
+
+void template_row_release(struct template_row *t)
+{
+	free(t->description);
+	free(t->definition);
+	t->description = t->definition = NULL;
+}
+
+static void template_read(sqlite3_stmt *st, struct template_row *t)
+{
+	db_col_text(st, 0, t->id, sizeof t->id);
+	db_col_text(st, 1, t->key, sizeof t->key);
+	db_col_text(st, 2, t->name, sizeof t->name);
+	t->description = col_dup(st, 3);
+	t->version = sqlite3_column_int64(st, 4);
+	t->definition = col_dup(st, 5);
+	t->seq = sqlite3_column_int64(st, 6);
+	db_col_text(st, 7, t->created_at, sizeof t->created_at);
+	db_col_text(st, 8, t->updated_at, sizeof t->updated_at);
+}
+
+enum store_status template_get(struct db *db, const char *id, struct template_row *out)
+{
+	static const char sql[] = "SELECT " TEMPLATE_COLUMNS " FROM templates WHERE id = :id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":id", id);
+	int rc = sqlite3_step(st);
+	enum store_status s = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+	if (s == STORE_OK)
+		template_read(st, out);
+	db_stmt_done(st);
+	return s;
+}
+
+enum store_status template_create(struct db *db, struct template_row *t)
+{
+	static const char sql[] =
+	        "INSERT INTO templates (id, key, name, description, version, definition, seq, created_at, updated_at)"
+	        " VALUES (:id, :key, :name, :description,"
+	        " (SELECT coalesce(max(version), 0) + 1 FROM templates WHERE key = :key), :definition, :seq, " NOW
+	        ", " NOW ") RETURNING version, seq, created_at, updated_at";
+	long long seq = db_next_seq(db_handle(db));
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st || seq < 0)
+		return STORE_DB;
+	db_bind_text(st, ":id", t->id);
+	db_bind_text(st, ":key", t->key);
+	db_bind_text(st, ":name", t->name);
+	db_bind_text(st, ":description", t->description);
+	db_bind_text(st, ":definition", t->definition);
+	db_bind_int64(st, ":seq", seq);
+	int rc = sqlite3_step(st);
+	enum store_status s = STORE_OK;
+	if (rc == SQLITE_ROW) {
+		t->version = sqlite3_column_int64(st, 0);
+		t->seq = sqlite3_column_int64(st, 1);
+		db_col_text(st, 2, t->created_at, sizeof t->created_at);
+		db_col_text(st, 3, t->updated_at, sizeof t->updated_at);
+	} else {
+		s = rc == SQLITE_DONE ? STORE_DB : db_status_from_rc(rc);
+	}
+	db_stmt_done(st);
+	return s;
+}
+
+enum store_status template_list(struct db *db, const char *key, const struct page *p,
+                                int (*each)(const struct template_row *t, void *ctx), void *ctx)
+{
+	/* Keyset: (key, version) encoded by the caller as after_key = key,
+	 * after_id = zero-padded version. */
+	static const char sql[] =
+	        "SELECT " TEMPLATE_COLUMNS " FROM templates WHERE (:key IS NULL OR key = :key) AND ("
+	        " (:sync = 1 AND seq > :after_seq AND (:since_ts IS NULL OR updated_at >= :since_ts))"
+	        " OR (:sync = 0 AND (key > :after_key OR (key = :after_key AND printf('%012d', version) > :after_id))))"
+	        " ORDER BY CASE WHEN :sync = 1 THEN seq END, key, version LIMIT :limit";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":key", key);
+	bind_page(st, p);
+	struct template_row t;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		template_read(st, &t);
+		int stop = each(&t, ctx);
+		template_row_release(&t);
+		if (stop)
+			break;
+	}
+	db_stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+}
+
+/* ---- rounds ------------------------------------------------------------------------ */
+
+#define ROUND_COLUMNS                                                                                                  \
+	"r.id, r.month, r.title, r.template_id, r.org_id, o.path, r.status, r.create_hash, r.version, r.seq,"          \
+	" r.created_at, r.updated_at"
+
+/* mode 0: all; 1: owner org or a target in the path scope; 2: assigned inspector. */
+#define ROUND_VISIBLE                                                                                                  \
+	" (:mode = 0"                                                                                                  \
+	" OR (:mode = 1 AND ((o.path >= :scope AND o.path < :scope_end) OR EXISTS (SELECT 1 FROM round_targets t"      \
+	" JOIN orgs tor ON tor.id = t.org_id WHERE t.round_id = r.id AND tor.path >= :scope AND tor.path < "           \
+	":scope_end)))"                                                                                                \
+	" OR (:mode = 2 AND EXISTS (SELECT 1 FROM round_inspectors ri WHERE ri.round_id = r.id AND ri.user_id = "      \
+	":user)))"
+
+static void round_read(sqlite3_stmt *st, struct round_row *r)
+{
+	db_col_text(st, 0, r->id, sizeof r->id);
+	db_col_text(st, 1, r->month, sizeof r->month);
+	db_col_text(st, 2, r->title, sizeof r->title);
+	db_col_text(st, 3, r->template_id, sizeof r->template_id);
+	db_col_text(st, 4, r->org_id, sizeof r->org_id);
+	db_col_text(st, 5, r->org_path, sizeof r->org_path);
+	db_col_text(st, 6, r->status, sizeof r->status);
+	col_blob32(st, 7, r->create_hash);
+	r->version = sqlite3_column_int64(st, 8);
+	r->seq = sqlite3_column_int64(st, 9);
+	db_col_text(st, 10, r->created_at, sizeof r->created_at);
+	db_col_text(st, 11, r->updated_at, sizeof r->updated_at);
+}
+
+static void bind_round_scope(sqlite3_stmt *st, const struct round_scope *sc)
+{
+	db_bind_int64(st, ":mode", sc ? sc->mode : 0);
+	db_bind_text(st, ":scope", sc && sc->scope ? sc->scope : "/");
+	db_bind_text(st, ":scope_end", sc && sc->scope_end ? sc->scope_end : "0");
+	db_bind_text(st, ":user", sc && sc->user_id ? sc->user_id : "");
+}
+
+enum store_status round_get(struct db *db, const char *id, const struct round_scope *sc, struct round_row *out)
+{
+	static const char sql[] = "SELECT " ROUND_COLUMNS " FROM rounds r JOIN orgs o ON o.id = r.org_id"
+	                          " WHERE r.id = :id AND" ROUND_VISIBLE;
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":id", id);
+	bind_round_scope(st, sc);
+	int rc = sqlite3_step(st);
+	enum store_status s = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+	if (s == STORE_OK)
+		round_read(st, out);
+	db_stmt_done(st);
+	return s;
+}
+
+enum store_status round_insert(struct db *db, struct round_row *r)
+{
+	static const char sql[] =
+	        "INSERT INTO rounds (id, month, title, template_id, org_id, status, create_hash, seq, created_at,"
+	        " updated_at) VALUES (:id, :month, :title, :template_id, :org_id, 'open', :hash, :seq, " NOW ", " NOW
+	        ")";
+	long long seq = db_next_seq(db_handle(db));
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st || seq < 0)
+		return STORE_DB;
+	db_bind_text(st, ":id", r->id);
+	db_bind_text(st, ":month", r->month);
+	db_bind_text(st, ":title", r->title);
+	db_bind_text(st, ":template_id", r->template_id);
+	db_bind_text(st, ":org_id", r->org_id);
+	bind_blob32(st, ":hash", r->create_hash);
+	db_bind_int64(st, ":seq", seq);
+	return step_done(st, db, 0);
+}
+
+enum store_status round_update(struct db *db, struct round_row *r, long long if_match)
+{
+	static const char sql[] =
+	        "UPDATE rounds SET title = :title, status = :status, version = version + 1,"
+	        " seq = :seq, updated_at = " NOW " WHERE id = :id AND (:if_match = 0 OR version = :if_match)";
+	long long seq = db_next_seq(db_handle(db));
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st || seq < 0)
+		return STORE_DB;
+	db_bind_text(st, ":id", r->id);
+	db_bind_text(st, ":title", r->title);
+	db_bind_text(st, ":status", r->status);
+	db_bind_int64(st, ":seq", seq);
+	db_bind_int64(st, ":if_match", if_match);
+	enum store_status s = step_done(st, db, 1);
+	if (s == STORE_NOT_FOUND && if_match)
+		s = STORE_STALE;
+	return s;
+}
+
+enum store_status round_set_members(struct db *db, const char *round_id, const char *const *org_ids, size_t norgs,
+                                    const char *const *user_ids, size_t nusers)
+{
+	static const char del_t[] = "DELETE FROM round_targets WHERE round_id = :id";
+	static const char del_i[] = "DELETE FROM round_inspectors WHERE round_id = :id";
+	static const char ins_t[] = "INSERT INTO round_targets (round_id, org_id, position) VALUES (:id, :org, :pos)";
+	static const char ins_i[] = "INSERT INTO round_inspectors (round_id, user_id) VALUES (:id, :user)";
+	const char *dels[] = {del_t, del_i};
+	for (size_t k = 0; k < 2; k++) {
+		sqlite3_stmt *st = db_stmt(db, dels[k]);
+		if (!st)
+			return STORE_DB;
+		db_bind_text(st, ":id", round_id);
+		enum store_status s = step_done(st, db, 0);
+		if (s != STORE_OK)
+			return s;
+	}
+	for (size_t i = 0; i < norgs; i++) {
+		sqlite3_stmt *st = db_stmt(db, ins_t);
+		if (!st)
+			return STORE_DB;
+		db_bind_text(st, ":id", round_id);
+		db_bind_text(st, ":org", org_ids[i]);
+		db_bind_int64(st, ":pos", (long long)i);
+		enum store_status s = step_done(st, db, 0);
+		if (s != STORE_OK)
+			return s;
+	}
+	for (size_t i = 0; i < nusers; i++) {
+		sqlite3_stmt *st = db_stmt(db, ins_i);
+		if (!st)
+			return STORE_DB;
+		db_bind_text(st, ":id", round_id);
+		db_bind_text(st, ":user", user_ids[i]);
+		enum store_status s = step_done(st, db, 0);
+		if (s != STORE_OK)
+			return s;
+	}
+	return STORE_OK;
+}
+
+enum store_status round_targets(struct db *db, const char *round_id,
+                                int (*each)(const char *org_id, const char *org_name, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT t.org_id, o.name FROM round_targets t JOIN orgs o ON o.id = t.org_id"
+	                          " WHERE t.round_id = :id ORDER BY t.position";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":id", round_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (each((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1), ctx))
+			break;
+	db_stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+}
+
+enum store_status round_inspectors(struct db *db, const char *round_id, int (*each)(const char *user_id, void *ctx),
+                                   void *ctx)
+{
+	static const char sql[] = "SELECT user_id FROM round_inspectors WHERE round_id = :id ORDER BY user_id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":id", round_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (each((const char *)sqlite3_column_text(st, 0), ctx))
+			break;
+	db_stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+}
+
+enum store_status round_list(struct db *db, const struct round_scope *sc, const char *month, const char *status,
+                             const struct page *p, int (*each)(const struct round_row *r, void *ctx), void *ctx)
+{
+	/* Keyset: month descending, then id ascending. */
+	static const char sql[] =
+	        "SELECT " ROUND_COLUMNS " FROM rounds r JOIN orgs o ON o.id = r.org_id WHERE" ROUND_VISIBLE
+	        " AND (:month IS NULL OR r.month = :month) AND (:status IS NULL OR r.status = :status) AND ("
+	        " (:sync = 1 AND r.seq > :after_seq AND (:since_ts IS NULL OR r.updated_at >= :since_ts))"
+	        " OR (:sync = 0 AND (:after_key = '' OR r.month < :after_key OR (r.month = :after_key AND r.id > "
+	        ":after_id))))"
+	        " ORDER BY CASE WHEN :sync = 1 THEN r.seq END, r.month DESC, r.id LIMIT :limit";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	bind_round_scope(st, sc);
+	db_bind_text(st, ":month", month);
+	db_bind_text(st, ":status", status);
+	bind_page(st, p);
+	struct round_row r;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		round_read(st, &r);
+		if (each(&r, ctx))
+			break;
+	}
+	db_stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+}
+
+enum store_status round_org_state(struct db *db, const char *round_id, const char *org_id, char state[12],
+                                  char inspection_id[37])
+{
+	static const char sql[] =
+	        "SELECT status, id FROM inspections WHERE round_id = :round AND org_id = :org AND deleted = 0"
+	        " ORDER BY CASE status WHEN 'approved' THEN 0 WHEN 'submitted' THEN 1 WHEN 'returned' THEN 2 ELSE 3 "
+	        "END,"
+	        " updated_at DESC LIMIT 1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":round", round_id);
+	db_bind_text(st, ":org", org_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		db_col_text(st, 0, state, 12);
+		db_col_text(st, 1, inspection_id, 37);
+	} else {
+		snprintf(state, 12, "not_visited");
+		inspection_id[0] = '\0';
+	}
+	db_stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+}
+
+enum store_status round_assignments(struct db *db, const char *user_id,
+                                    int (*each)(const struct round_row *r, const char *org_id, const char *org_name,
+                                                void *ctx),
+                                    void *ctx)
+{
+	static const char sql[] =
+	        "SELECT " ROUND_COLUMNS ", t.org_id, tor.name FROM round_inspectors ri"
+	        " JOIN rounds r ON r.id = ri.round_id JOIN orgs o ON o.id = r.org_id"
+	        " JOIN round_targets t ON t.round_id = r.id JOIN orgs tor ON tor.id = t.org_id"
+	        " WHERE ri.user_id = :user AND r.status = 'open' ORDER BY r.month DESC, tor.name, t.org_id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":user", user_id);
+	struct round_row r;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		round_read(st, &r);
+		if (each(&r, (const char *)sqlite3_column_text(st, 12), (const char *)sqlite3_column_text(st, 13), ctx))
+			break;
+	}
+	db_stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+}
+
+static int exists2(struct db *db, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return 0;
+	db_bind_text(st, ":a", a);
+	db_bind_text(st, ":b", b);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	db_stmt_done(st);
+	return found;
+}
+
+int round_has_inspector(struct db *db, const char *round_id, const char *user_id)
+{
+	static const char sql[] = "SELECT 1 FROM round_inspectors WHERE round_id = :a AND user_id = :b";
+	return exists2(db, sql, round_id, user_id);
+}
+
+int round_has_target(struct db *db, const char *round_id, const char *org_id)
+{
+	static const char sql[] = "SELECT 1 FROM round_targets WHERE round_id = :a AND org_id = :b";
+	return exists2(db, sql, round_id, org_id);
+}
+
+/* ---- inspections ------------------------------------------------------------------------ */
+
+#define INSPECTION_COLUMNS                                                                                             \
+	"i.id, i.org_id, o.name, o.path, coalesce(i.round_id, ''), i.template_id, i.inspector_id, u.display_name,"     \
+	" i.status, coalesce(i.started_at, ''), coalesce(i.finished_at, ''), i.location, i.answers, i.notes,"          \
+	" i.return_reason, i.score, coalesce(i.submitted_at, ''), coalesce(i.reviewed_at, ''),"                        \
+	" coalesce(i.reviewed_by, ''), i.create_hash, i.deleted, i.version, i.seq, i.created_at, i.updated_at"
+
+#define INSPECTION_FROM " FROM inspections i JOIN orgs o ON o.id = i.org_id JOIN users u ON u.id = i.inspector_id"
+
+#define INSPECTION_VISIBLE                                                                                             \
+	" (:mode = 0 OR (:mode IN (1, 3) AND o.path >= :scope AND o.path < :scope_end"                                 \
+	" AND (:mode = 1 OR i.status = 'approved'))"                                                                   \
+	" OR (:mode = 2 AND (i.inspector_id = :user OR i.round_id IN"                                                  \
+	" (SELECT round_id FROM round_inspectors WHERE user_id = :user))))"
+
+void inspection_row_release(struct inspection_row *i)
+{
+	free(i->location);
+	free(i->answers);
+	free(i->notes);
+	free(i->return_reason);
+	free(i->score);
+	i->location = i->answers = i->notes = i->return_reason = i->score = NULL;
+}
+
+static void inspection_read(sqlite3_stmt *st, struct inspection_row *r)
+{
+	db_col_text(st, 0, r->id, sizeof r->id);
+	db_col_text(st, 1, r->org_id, sizeof r->org_id);
+	db_col_text(st, 2, r->org_name, sizeof r->org_name);
+	db_col_text(st, 3, r->org_path, sizeof r->org_path);
+	db_col_text(st, 4, r->round_id, sizeof r->round_id);
+	db_col_text(st, 5, r->template_id, sizeof r->template_id);
+	db_col_text(st, 6, r->inspector_id, sizeof r->inspector_id);
+	db_col_text(st, 7, r->inspector_name, sizeof r->inspector_name);
+	db_col_text(st, 8, r->status, sizeof r->status);
+	db_col_text(st, 9, r->started_at, sizeof r->started_at);
+	db_col_text(st, 10, r->finished_at, sizeof r->finished_at);
+	r->location = col_dup(st, 11);
+	r->answers = col_dup(st, 12);
+	r->notes = col_dup(st, 13);
+	r->return_reason = col_dup(st, 14);
+	r->score = col_dup(st, 15);
+	db_col_text(st, 16, r->submitted_at, sizeof r->submitted_at);
+	db_col_text(st, 17, r->reviewed_at, sizeof r->reviewed_at);
+	db_col_text(st, 18, r->reviewed_by, sizeof r->reviewed_by);
+	col_blob32(st, 19, r->create_hash);
+	r->deleted = sqlite3_column_int(st, 20);
+	r->version = sqlite3_column_int64(st, 21);
+	r->seq = sqlite3_column_int64(st, 22);
+	db_col_text(st, 23, r->created_at, sizeof r->created_at);
+	db_col_text(st, 24, r->updated_at, sizeof r->updated_at);
+}
+
+static void bind_inspection_scope(sqlite3_stmt *st, const struct inspection_scope *sc)
+{
+	db_bind_int64(st, ":mode", sc ? sc->mode : 0);
+	db_bind_text(st, ":scope", sc && sc->scope ? sc->scope : "/");
+	db_bind_text(st, ":scope_end", sc && sc->scope_end ? sc->scope_end : "0");
+	db_bind_text(st, ":user", sc && sc->user_id ? sc->user_id : "");
+}
+
+enum store_status inspection_get(struct db *db, const char *id, const struct inspection_scope *sc,
+                                 struct inspection_row *out)
+{
+	static const char sql[] = "SELECT " INSPECTION_COLUMNS INSPECTION_FROM " WHERE i.id = :id"
+	                          " AND (:unscoped = 1 OR (i.deleted = 0 AND" INSPECTION_VISIBLE "))";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":id", id);
+	db_bind_int64(st, ":unscoped", sc == NULL);
+	bind_inspection_scope(st, sc);
+	int rc = sqlite3_step(st);
+	enum store_status s = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+	if (s == STORE_OK)
+		inspection_read(st, out);
+	db_stmt_done(st);
+	return s;
+}
+
+static void bind_inspection_fields(sqlite3_stmt *st, const struct inspection_row *r, long long seq)
+{
+	db_bind_text(st, ":id", r->id);
+	db_bind_text_or_null(st, ":started_at", r->started_at);
+	db_bind_text_or_null(st, ":finished_at", r->finished_at);
+	db_bind_text(st, ":location", r->location);
+	db_bind_text(st, ":answers", r->answers);
+	db_bind_text(st, ":notes", r->notes);
+	db_bind_text(st, ":score", r->score);
+	db_bind_int64(st, ":seq", seq);
+}
+
+enum store_status inspection_insert(struct db *db, struct inspection_row *r)
+{
+	static const char sql[] =
+	        "INSERT INTO inspections (id, org_id, round_id, template_id, inspector_id, status, started_at,"
+	        " finished_at, location, answers, notes, score, create_hash, seq, created_at, updated_at)"
+	        " VALUES (:id, :org_id, :round_id, :template_id, :inspector_id, 'draft', :started_at, :finished_at,"
+	        " :location, :answers, :notes, :score, :hash, :seq, " NOW ", " NOW ")";
+	long long seq = db_next_seq(db_handle(db));
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st || seq < 0)
+		return STORE_DB;
+	bind_inspection_fields(st, r, seq);
+	db_bind_text(st, ":org_id", r->org_id);
+	db_bind_text_or_null(st, ":round_id", r->round_id);
+	db_bind_text(st, ":template_id", r->template_id);
+	db_bind_text(st, ":inspector_id", r->inspector_id);
+	bind_blob32(st, ":hash", r->create_hash);
+	return step_done(st, db, 0);
+}
+
+enum store_status inspection_update(struct db *db, struct inspection_row *r, long long if_match)
+{
+	static const char sql[] =
+	        "UPDATE inspections SET status = :status, started_at = :started_at, finished_at = :finished_at,"
+	        " location = :location, answers = :answers, notes = :notes, score = :score,"
+	        " return_reason = :return_reason, submitted_at = :submitted_at, reviewed_at = :reviewed_at,"
+	        " reviewed_by = :reviewed_by, deleted = :deleted, version = version + 1, seq = :seq, updated_at = " NOW
+	        " WHERE id = :id AND (:if_match = 0 OR version = :if_match)";
+	long long seq = db_next_seq(db_handle(db));
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st || seq < 0)
+		return STORE_DB;
+	bind_inspection_fields(st, r, seq);
+	db_bind_text(st, ":status", r->status);
+	db_bind_text(st, ":return_reason", r->return_reason);
+	db_bind_text_or_null(st, ":submitted_at", r->submitted_at);
+	db_bind_text_or_null(st, ":reviewed_at", r->reviewed_at);
+	db_bind_text_or_null(st, ":reviewed_by", r->reviewed_by);
+	db_bind_int64(st, ":deleted", r->deleted);
+	db_bind_int64(st, ":if_match", if_match);
+	enum store_status s = step_done(st, db, 1);
+	if (s == STORE_NOT_FOUND && if_match)
+		s = STORE_STALE;
+	return s;
+}
+
+enum store_status inspection_list(struct db *db, const struct inspection_scope *sc, const struct inspection_filter *f,
+                                  const struct page *p, int (*each)(const struct inspection_row *r, void *ctx),
+                                  void *ctx)
+{
+	static const char sql[] =
+	        "SELECT " INSPECTION_COLUMNS INSPECTION_FROM " WHERE" INSPECTION_VISIBLE
+	        " AND (:status IS NULL OR i.status = :status) AND (:org_id IS NULL OR i.org_id = :org_id)"
+	        " AND (:round_id IS NULL OR i.round_id = :round_id)"
+	        " AND (:inspector_id IS NULL OR i.inspector_id = :inspector_id) AND ("
+	        " (:sync = 1 AND i.seq > :after_seq AND (:since_ts IS NULL OR i.updated_at >= :since_ts))"
+	        " OR (:sync = 0 AND i.deleted = 0 AND (i.created_at > :after_key"
+	        " OR (i.created_at = :after_key AND i.id > :after_id))))"
+	        " ORDER BY CASE WHEN :sync = 1 THEN i.seq END, i.created_at, i.id LIMIT :limit";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	bind_inspection_scope(st, sc);
+	db_bind_text(st, ":status", f->status);
+	db_bind_text(st, ":org_id", f->org_id);
+	db_bind_text(st, ":round_id", f->round_id);
+	db_bind_text(st, ":inspector_id", f->inspector_id);
+	bind_page(st, p);
+	struct inspection_row r;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		inspection_read(st, &r);
+		int stop = each(&r, ctx);
+		inspection_row_release(&r);
+		if (stop)
+			break;
+	}
+	db_stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+}
+
+/* ---- findings ---------------------------------------------------------------------------- */
+
+#define FINDING_COLUMNS                                                                                                \
+	"id, inspection_id, org_id, coalesce(item_code, ''), severity, description, photo_ids, auto, status, deleted," \
+	" version, seq, created_at, updated_at"
+
+void finding_row_release(struct finding_row *f)
+{
+	free(f->description);
+	free(f->photo_ids);
+	f->description = f->photo_ids = NULL;
+}
+
+static void finding_read(sqlite3_stmt *st, struct finding_row *f)
+{
+	db_col_text(st, 0, f->id, sizeof f->id);
+	db_col_text(st, 1, f->inspection_id, sizeof f->inspection_id);
+	db_col_text(st, 2, f->org_id, sizeof f->org_id);
+	db_col_text(st, 3, f->item_code, sizeof f->item_code);
+	db_col_text(st, 4, f->severity, sizeof f->severity);
+	f->description = col_dup(st, 5);
+	f->photo_ids = col_dup(st, 6);
+	f->auto_ = sqlite3_column_int(st, 7);
+	db_col_text(st, 8, f->status, sizeof f->status);
+	f->deleted = sqlite3_column_int(st, 9);
+	f->version = sqlite3_column_int64(st, 10);
+	f->seq = sqlite3_column_int64(st, 11);
+	db_col_text(st, 12, f->created_at, sizeof f->created_at);
+	db_col_text(st, 13, f->updated_at, sizeof f->updated_at);
+}
+
+static enum store_status finding_one(sqlite3_stmt *st, struct finding_row *out)
+{
+	int rc = sqlite3_step(st);
+	enum store_status s = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+	if (s == STORE_OK)
+		finding_read(st, out);
+	db_stmt_done(st);
+	return s;
+}
+
+enum store_status finding_get(struct db *db, const char *id, struct finding_row *out)
+{
+	static const char sql[] = "SELECT " FINDING_COLUMNS " FROM findings WHERE id = :id AND deleted = 0";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":id", id);
+	return finding_one(st, out);
+}
+
+enum store_status finding_get_auto(struct db *db, const char *inspection_id, const char *item_code,
+                                   struct finding_row *out)
+{
+	static const char sql[] = "SELECT " FINDING_COLUMNS " FROM findings WHERE inspection_id = :inspection"
+	                          " AND item_code = :item AND auto = 1 AND deleted = 0";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":inspection", inspection_id);
+	db_bind_text(st, ":item", item_code);
+	return finding_one(st, out);
+}
+
+enum store_status finding_insert(struct db *db, struct finding_row *f)
+{
+	static const char sql[] =
+	        "INSERT INTO findings (id, inspection_id, org_id, item_code, severity, description, photo_ids, auto,"
+	        " seq, created_at, updated_at) VALUES (:id, :inspection, :org, :item, :severity, :description,"
+	        " :photos, :auto, :seq, " NOW ", " NOW ") RETURNING version, seq, created_at, updated_at";
+	long long seq = db_next_seq(db_handle(db));
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st || seq < 0)
+		return STORE_DB;
+	db_bind_text(st, ":id", f->id);
+	db_bind_text(st, ":inspection", f->inspection_id);
+	db_bind_text(st, ":org", f->org_id);
+	db_bind_text_or_null(st, ":item", f->item_code);
+	db_bind_text(st, ":severity", f->severity);
+	db_bind_text(st, ":description", f->description);
+	db_bind_text(st, ":photos", f->photo_ids ? f->photo_ids : "[]");
+	db_bind_int64(st, ":auto", f->auto_);
+	db_bind_int64(st, ":seq", seq);
+	int rc = sqlite3_step(st);
+	enum store_status s = STORE_OK;
+	if (rc == SQLITE_ROW) {
+		f->version = sqlite3_column_int64(st, 0);
+		f->seq = sqlite3_column_int64(st, 1);
+		db_col_text(st, 2, f->created_at, sizeof f->created_at);
+		db_col_text(st, 3, f->updated_at, sizeof f->updated_at);
+		snprintf(f->status, sizeof f->status, "open");
+	} else {
+		s = rc == SQLITE_DONE ? STORE_DB : db_status_from_rc(rc);
+	}
+	db_stmt_done(st);
+	return s;
+}
+
+enum store_status finding_update(struct db *db, struct finding_row *f, long long if_match)
+{
+	static const char sql[] =
+	        "UPDATE findings SET severity = :severity, description = :description, photo_ids = :photos,"
+	        " deleted = :deleted, version = version + 1, seq = :seq, updated_at = " NOW
+	        " WHERE id = :id AND (:if_match = 0 OR version = :if_match) RETURNING version, seq, updated_at";
+	long long seq = db_next_seq(db_handle(db));
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st || seq < 0)
+		return STORE_DB;
+	db_bind_text(st, ":id", f->id);
+	db_bind_text(st, ":severity", f->severity);
+	db_bind_text(st, ":description", f->description);
+	db_bind_text(st, ":photos", f->photo_ids ? f->photo_ids : "[]");
+	db_bind_int64(st, ":deleted", f->deleted);
+	db_bind_int64(st, ":seq", seq);
+	db_bind_int64(st, ":if_match", if_match);
+	int rc = sqlite3_step(st);
+	enum store_status s = STORE_OK;
+	if (rc == SQLITE_ROW) {
+		f->version = sqlite3_column_int64(st, 0);
+		f->seq = sqlite3_column_int64(st, 1);
+		db_col_text(st, 2, f->updated_at, sizeof f->updated_at);
+	} else if (rc == SQLITE_DONE) {
+		s = if_match ? STORE_STALE : STORE_NOT_FOUND;
+	} else {
+		s = db_status_from_rc(rc);
+	}
+	db_stmt_done(st);
+	return s;
+}
+
+enum store_status finding_list(struct db *db, const char *inspection_id, const struct page *p,
+                               int (*each)(const struct finding_row *f, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT " FINDING_COLUMNS " FROM findings WHERE inspection_id = :inspection AND ("
+	                          " (:sync = 1 AND seq > :after_seq AND (:since_ts IS NULL OR updated_at >= :since_ts))"
+	                          " OR (:sync = 0 AND deleted = 0 AND (created_at > :after_key OR (created_at = "
+	                          ":after_key AND id > :after_id))))"
+	                          " ORDER BY CASE WHEN :sync = 1 THEN seq END, created_at, id LIMIT :limit";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":inspection", inspection_id);
+	bind_page(st, p);
+	struct finding_row f;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		finding_read(st, &f);
+		int stop = each(&f, ctx);
+		finding_row_release(&f);
+		if (stop)
+			break;
+	}
+	db_stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+}
+
+enum store_status finding_list_auto(struct db *db, const char *inspection_id,
+                                    int (*each)(const struct finding_row *f, void *ctx), void *ctx)
+{
+	static const char sql[] = "SELECT " FINDING_COLUMNS " FROM findings WHERE inspection_id = :inspection"
+	                          " AND auto = 1 AND deleted = 0 ORDER BY item_code";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":inspection", inspection_id);
+	struct finding_row f;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		finding_read(st, &f);
+		int stop = each(&f, ctx);
+		finding_row_release(&f);
+		if (stop)
+			break;
+	}
+	db_stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+}

@@ -1,0 +1,1183 @@
+/*
+ * Inspections: one visit by an inspector to one organization.
+ *
+ *   draft ──submit──▶ submitted ──approve──▶ approved
+ *     ▲                   │
+ *     └──(edit) returned ◀┘ return (reason)
+ *
+ * Phones create with their own ids and retry freely: the same id with the
+ * same body returns the stored visit, a different body is 409 id_conflict.
+ * Scores are recomputed from the template on every change; a number answer
+ * that misses its threshold keeps one automatic finding up to date.
+ */
+#include "inspections.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "base/xalloc.h"
+#include "checklist.h"
+#include "crypto.h"
+#include "obs_store.h"
+#include "org_store.h"
+#include "random.h"
+#include "rounds.h"
+
+/* ---- rendering -------------------------------------------------------------------- */
+
+static json_t *parse_or(const char *text, json_t *fallback)
+{
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	if (!j)
+		return fallback;
+	json_decref(fallback);
+	return j;
+}
+
+static json_t *text_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *inspection_json(const struct inspection_row *r)
+{
+	if (r->deleted)
+		return json_pack("{s:s, s:b, s:I, s:s}", "id", r->id, "deleted", 1, "version", (json_int_t)r->version,
+		                 "updated_at", r->updated_at);
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+	                 " s:I, s:s, s:s}",
+	                 "id", r->id, "org_id", r->org_id, "org_name", r->org_name, "round_id",
+	                 text_or_null(r->round_id), "template_id", r->template_id, "inspector_id", r->inspector_id,
+	                 "inspector_name", r->inspector_name, "status", r->status, "started_at",
+	                 text_or_null(r->started_at), "finished_at", text_or_null(r->finished_at), "location",
+	                 parse_or(r->location, json_null()), "answers", parse_or(r->answers, json_array()), "notes",
+	                 text_or_null(r->notes), "return_reason", text_or_null(r->return_reason), "score",
+	                 parse_or(r->score, json_object()), "submitted_at", text_or_null(r->submitted_at),
+	                 "reviewed_at", text_or_null(r->reviewed_at), "reviewed_by", text_or_null(r->reviewed_by),
+	                 "version", (json_int_t)r->version, "created_at", r->created_at, "updated_at", r->updated_at);
+}
+
+static json_t *finding_json(const struct finding_row *f)
+{
+	if (f->deleted)
+		return json_pack("{s:s, s:b, s:I, s:s}", "id", f->id, "deleted", 1, "version", (json_int_t)f->version,
+		                 "updated_at", f->updated_at);
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:b, s:s, s:I, s:s, s:s}", "id", f->id, "inspection_id",
+	                 f->inspection_id, "org_id", f->org_id, "item_code", text_or_null(f->item_code), "severity",
+	                 f->severity, "description", f->description ? f->description : "", "photo_ids",
+	                 parse_or(f->photo_ids, json_array()), "auto", f->auto_, "status", f->status, "version",
+	                 (json_int_t)f->version, "created_at", f->created_at, "updated_at", f->updated_at);
+}
+
+static void reply_inspection(struct req *req, int status, const struct inspection_row *r)
+{
+	set_etag(req, r->version);
+	reply_json_new(req, status, inspection_json(r));
+}
+
+/* ---- loading and permission ----------------------------------------------------------- */
+
+struct iscope {
+	struct inspection_scope sc;
+	char end[ORG_PATH_LEN];
+};
+
+static void iscope_of(const struct principal *p, struct iscope *s)
+{
+	s->sc.mode = policy_inspection_mode(p->role);
+	s->sc.scope = policy_scope(p);
+	policy_scope_end(s->sc.scope, s->end, sizeof s->end);
+	s->sc.scope_end = s->end;
+	s->sc.user_id = p->user_id;
+}
+
+/* Loads {id} as the caller sees it (404 otherwise). */
+static int load_or_reply(struct req *req, struct db *db, const char *param, struct inspection_row *r)
+{
+	char id[37];
+	if (path_uuid_or_reply(req, param, id) != 0)
+		return -1;
+	struct iscope s;
+	iscope_of(&req->principal, &s);
+	enum store_status st = inspection_get(db, id, &s.sc, r);
+	if (st != STORE_OK) {
+		reply_store_error(req, st);
+		return -1;
+	}
+	return 0;
+}
+
+static int is_owner(const struct req *req, const struct inspection_row *r)
+{
+	return strcmp(r->inspector_id, req->principal.user_id) == 0;
+}
+
+static int editable(const struct inspection_row *r)
+{
+	return strcmp(r->status, "draft") == 0 || strcmp(r->status, "returned") == 0;
+}
+
+/* The actions possible from a state, whoever asks. */
+static json_t *allowed_actions(const char *status)
+{
+	if (strcmp(status, "draft") == 0 || strcmp(status, "returned") == 0)
+		return json_pack("[s]", "submit");
+	if (strcmp(status, "submitted") == 0)
+		return json_pack("[s, s]", "approve", "return");
+	return json_array();
+}
+
+static void reply_invalid_transition(struct req *req, const struct inspection_row *r, const char *what)
+{
+	json_t *extra = json_pack("{s:o}", "allowed", allowed_actions(r->status));
+	reply_problem(req, 409, "invalid_transition", extra, "状态为 %s 的观摩记录不能%s", r->status, what);
+	json_decref(extra);
+}
+
+static void reply_stale(struct req *req, struct db *db, const char *id)
+{
+	struct inspection_row cur;
+	json_t *extra = NULL;
+	if (inspection_get(db, id, NULL, &cur) == STORE_OK) {
+		extra = json_pack("{s:o}", "current", inspection_json(&cur));
+		inspection_row_release(&cur);
+	}
+	reply_problem(req, 412, "version_conflict", extra, "观摩记录已被修改，请合并后重试");
+	json_decref(extra);
+}
+
+/* If-Match against the loaded row; answers 412/400 itself. Returns the
+ * version to write with (0: none given), or -1. */
+static long long if_match_loaded(struct req *req, struct db *db, const struct inspection_row *r)
+{
+	long long m = if_match_or_reply(req);
+	if (m > 0 && m != r->version) {
+		reply_stale(req, db, r->id);
+		return -1;
+	}
+	return m;
+}
+
+/* Loads the template of an inspection as a checklist. */
+static enum store_status load_checklist(struct db *db, const char *template_id, struct checklist *cl)
+{
+	struct template_row t;
+	enum store_status s = template_get(db, template_id, &t);
+	if (s != STORE_OK)
+		return s;
+	json_t *def = json_loads(t.definition, 0, NULL);
+	template_row_release(&t);
+	struct verr ignore;
+	verr_init(&ignore);
+	int rc = checklist_parse(json_object_get(def, "dimensions"), "dimensions", cl, &ignore);
+	verr_release(&ignore);
+	json_decref(def);
+	return rc == 0 ? STORE_OK : STORE_DB;
+}
+
+/* ---- automatic findings ------------------------------------------------------------------ */
+
+struct auto_ctx {
+	const struct checklist *cl;
+	const json_t *answers;
+	struct db *db;
+	enum store_status s;
+};
+
+static void auto_description(const struct checklist_item *it, double value, char *out, size_t outlen)
+{
+	const char *unit = it->unit ? it->unit : "";
+	snprintf(out, outlen, "%s：实际 %g%s，要求 %s %g%s", it->text, value, unit,
+	         it->threshold_ge ? ">=" : "<=", it->threshold, unit);
+}
+
+/* Removes automatic findings whose item no longer misses its threshold. */
+static int drop_stale_auto(const struct finding_row *f, void *ctx)
+{
+	struct auto_ctx *c = ctx;
+	const struct checklist_item *it = checklist_find(c->cl, f->item_code);
+	json_t *a = it ? checklist_answer(c->answers, it->code) : NULL;
+	json_t *v = a ? json_object_get(a, "value") : NULL;
+	if (it && it->kind == KIND_NUMBER && json_is_number(v) && checklist_number_fails(it, json_number_value(v)))
+		return 0;
+	struct finding_row copy = *f;
+	copy.description = xstrdup(f->description ? f->description : "");
+	copy.photo_ids = xstrdup(f->photo_ids ? f->photo_ids : "[]");
+	copy.deleted = 1;
+	c->s = finding_update(c->db, &copy, 0);
+	finding_row_release(&copy);
+	return c->s != STORE_OK;
+}
+
+/* Inside the write transaction: one live automatic finding per number item
+ * that misses its threshold, with a current description. */
+static enum store_status sync_auto_findings(struct db *db, const struct checklist *cl, const struct inspection_row *r,
+                                            const json_t *answers)
+{
+	struct auto_ctx c = {cl, answers, db, STORE_OK};
+	enum store_status s = finding_list_auto(db, r->id, drop_stale_auto, &c);
+	if (s != STORE_OK || c.s != STORE_OK)
+		return s != STORE_OK ? s : c.s;
+	for (size_t i = 0; i < cl->nitems; i++) {
+		const struct checklist_item *it = &cl->items[i];
+		json_t *a = it->kind == KIND_NUMBER ? checklist_answer(answers, it->code) : NULL;
+		json_t *v = a ? json_object_get(a, "value") : NULL;
+		if (!json_is_number(v) || !checklist_number_fails(it, json_number_value(v)))
+			continue;
+		char desc[1200];
+		auto_description(it, json_number_value(v), desc, sizeof desc);
+		struct finding_row f;
+		s = finding_get_auto(db, r->id, it->code, &f);
+		if (s == STORE_OK) {
+			if (strcmp(f.description ? f.description : "", desc) != 0) {
+				free(f.description);
+				f.description = xstrdup(desc);
+				s = finding_update(db, &f, 0);
+			}
+			finding_row_release(&f);
+		} else if (s == STORE_NOT_FOUND) {
+			memset(&f, 0, sizeof f);
+			rand_uuid(f.id);
+			snprintf(f.inspection_id, sizeof f.inspection_id, "%s", r->id);
+			snprintf(f.org_id, sizeof f.org_id, "%s", r->org_id);
+			snprintf(f.item_code, sizeof f.item_code, "%s", it->code);
+			snprintf(f.severity, sizeof f.severity, "medium");
+			f.description = xstrdup(desc);
+			f.photo_ids = xstrdup("[]");
+			f.auto_ = 1;
+			s = finding_insert(db, &f);
+			finding_row_release(&f);
+		}
+		if (s != STORE_OK)
+			return s;
+	}
+	return STORE_OK;
+}
+
+/* ---- validation of the editable fields ------------------------------------------------------ */
+
+struct fields {
+	int has_started, has_finished, has_location, has_answers, has_notes;
+	char started[24], finished[24];
+	json_t *location; /* borrowed; NULL for null */
+	json_t *answers;  /* borrowed */
+	const char *notes;
+};
+
+static void read_time(struct verr *v, const json_t *body, const char *name, int *has, char out[24])
+{
+	out[0] = '\0';
+	const char *s = field_string(v, body, name, FIELD_NULLABLE, 1, 40, has);
+	long long epoch;
+	if (s && timestamp_normalize(s, out, 24, &epoch) != 0) {
+		verr_add(v, name, "须为 RFC 3339 时间，如 2023-03-15T08:30:00Z");
+		out[0] = '\0';
+	} else if (s && epoch > (long long)time(NULL) + 86400) {
+		verr_add(v, name, "不能晚于当前时间一天以上");
+	}
+}
+
+static void read_location(struct verr *v, const json_t *body, struct fields *f)
+{
+	json_t *loc = json_object_get(body, "location");
+	f->has_location = loc != NULL;
+	if (!loc || json_is_null(loc))
+		return;
+	if (!json_is_object(loc)) {
+		verr_add(v, "location", "须为 {lat, lng, accuracy_m}");
+		return;
+	}
+	static const struct {
+		const char *name;
+		double min, max;
+		int required;
+	} parts[] = {{"lat", -90, 90, 1}, {"lng", -180, 180, 1}, {"accuracy_m", 0, 10000, 1}};
+	const char *key;
+	json_t *val;
+	json_object_foreach(loc, key, val)
+	{
+		int known = 0;
+		for (size_t i = 0; i < 3; i++)
+			known |= strcmp(parts[i].name, key) == 0;
+		if (!known) {
+			char p[80];
+			snprintf(p, sizeof p, "location.%s", key);
+			verr_add(v, p, "unknown field");
+		}
+	}
+	for (size_t i = 0; i < 3; i++) {
+		json_t *n = json_object_get(loc, parts[i].name);
+		char p[40], msg[64];
+		snprintf(p, sizeof p, "location.%s", parts[i].name);
+		snprintf(msg, sizeof msg, "须为 %g 到 %g 之间的数字", parts[i].min, parts[i].max);
+		if (!n) {
+			if (parts[i].required)
+				verr_add(v, p, "必填");
+		} else if (!json_is_number(n) || json_number_value(n) < parts[i].min ||
+		           json_number_value(n) > parts[i].max) {
+			verr_add(v, p, msg);
+		}
+	}
+	f->location = loc;
+}
+
+static void read_fields(struct verr *v, const json_t *body, struct fields *f)
+{
+	memset(f, 0, sizeof *f);
+	read_time(v, body, "started_at", &f->has_started, f->started);
+	read_time(v, body, "finished_at", &f->has_finished, f->finished);
+	read_location(v, body, f);
+	json_t *answers = json_object_get(body, "answers");
+	f->has_answers = answers != NULL;
+	if (answers && !json_is_array(answers))
+		verr_add(v, "answers", "须为数组");
+	else
+		f->answers = answers;
+	f->notes = field_string(v, body, "notes", FIELD_NULLABLE, 0, 5000, &f->has_notes);
+}
+
+/* Applies f to r, recomputing the score; checks answers against cl. */
+static void apply_fields(struct verr *v, const struct checklist *cl, const struct fields *f, struct inspection_row *r)
+{
+	if (f->has_started)
+		snprintf(r->started_at, sizeof r->started_at, "%s", f->started);
+	if (f->has_finished)
+		snprintf(r->finished_at, sizeof r->finished_at, "%s", f->finished);
+	if (r->started_at[0] && r->finished_at[0] && strcmp(r->finished_at, r->started_at) < 0)
+		verr_add(v, "finished_at", "不能早于 started_at");
+	if (f->has_location) {
+		free(r->location);
+		r->location = f->location ? json_dumps(f->location, JSON_COMPACT) : NULL;
+	}
+	if (f->has_answers && f->answers) {
+		checklist_check_answers(cl, f->answers, v);
+		free(r->answers);
+		r->answers = json_dumps(f->answers, JSON_COMPACT);
+	}
+	if (f->has_notes) {
+		free(r->notes);
+		r->notes = f->notes ? xstrdup(f->notes) : NULL;
+	}
+	if (!r->answers)
+		r->answers = xstrdup("[]");
+	json_t *answers = json_loads(r->answers, 0, NULL);
+	free(r->score);
+	json_t *score = checklist_score(cl, answers ? answers : json_array());
+	r->score = json_dumps(score, JSON_COMPACT);
+	json_decref(score);
+	json_decref(answers);
+}
+
+/* Inside the caller's transaction: writes r and its automatic findings. */
+static enum store_status save_in_tx(struct db *db, const struct checklist *cl, struct inspection_row *r, int insert,
+                                    long long if_match)
+{
+	enum store_status s = insert ? inspection_insert(db, r) : inspection_update(db, r, if_match);
+	if (s == STORE_OK && cl) {
+		json_t *answers = json_loads(r->answers, 0, NULL);
+		s = sync_auto_findings(db, cl, r, answers);
+		json_decref(answers);
+	}
+	return s;
+}
+
+/* Saves r (insert or update) and its automatic findings in one transaction. */
+static enum store_status save(struct db *db, const struct checklist *cl, struct inspection_row *r, int insert,
+                              long long if_match)
+{
+	enum store_status s = db_begin(db);
+	if (s != STORE_OK)
+		return s;
+	s = save_in_tx(db, cl, r, insert, if_match);
+	if (s == STORE_OK)
+		return db_commit(db);
+	db_rollback(db);
+	return s;
+}
+
+enum store_status inspection_checklist(struct db *db, const char *template_id, struct checklist *cl)
+{
+	return load_checklist(db, template_id, cl);
+}
+
+enum store_status inspection_save(struct db *db, const struct checklist *cl, struct inspection_row *r, int insert)
+{
+	json_t *answers = json_loads(r->answers ? r->answers : "[]", 0, NULL);
+	free(r->score);
+	json_t *score = checklist_score(cl, answers ? answers : json_array());
+	r->score = json_dumps(score, JSON_COMPACT);
+	json_decref(score);
+	json_decref(answers);
+	return save_in_tx(db, cl, r, insert, 0);
+}
+
+/* After a write: the stored row, as anyone sees it. */
+static void reply_reloaded(struct req *req, struct db *db, int status, const char *id)
+{
+	struct inspection_row r;
+	enum store_status s = inspection_get(db, id, NULL, &r);
+	if (s != STORE_OK) {
+		reply_store_error(req, s);
+		return;
+	}
+	reply_inspection(req, status, &r);
+	inspection_row_release(&r);
+}
+
+/* ---- handlers ------------------------------------------------------------------------------- */
+
+struct list_ctx {
+	json_t *items;
+	int count;
+	char last_key[24], last_id[37];
+	long long last_seq;
+};
+
+static int collect(const struct inspection_row *r, void *ctx)
+{
+	struct list_ctx *c = ctx;
+	json_array_append_new(c->items, inspection_json(r));
+	snprintf(c->last_key, sizeof c->last_key, "%s", r->created_at);
+	snprintf(c->last_id, sizeof c->last_id, "%s", r->id);
+	c->last_seq = r->seq;
+	c->count++;
+	return 0;
+}
+
+static const char *query_uuid(struct req *req, struct verr *v, const char *name, char *buf)
+{
+	int n = query_param(req, name, buf, 64);
+	if (n == -1)
+		return NULL;
+	if (n < 0 || !uuid_is_valid(buf, (size_t)n)) {
+		verr_add(v, name, "须为 UUID");
+		return NULL;
+	}
+	for (char *p = buf; *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+	return buf;
+}
+
+void inspections_list(struct req *req)
+{
+	struct verr v;
+	verr_init(&v);
+	struct page_query q;
+	query_page(req, &v, &q);
+	char status[16], org[64], round[64], inspector[64];
+	struct inspection_filter f = {NULL, NULL, NULL, NULL};
+	int n = query_param(req, "status", status, sizeof status);
+	if (n != -1) {
+		static const char *const statuses[] = {"draft", "submitted", "returned", "approved", NULL};
+		int ok = 0;
+		for (const char *const *s = statuses; n > 0 && *s; s++)
+			ok |= strcmp(*s, status) == 0;
+		if (ok)
+			f.status = status;
+		else
+			verr_add(&v, "status", "取值无效");
+	}
+	f.org_id = query_uuid(req, &v, "org_id", org);
+	f.round_id = query_uuid(req, &v, "round_id", round);
+	f.inspector_id = query_uuid(req, &v, "inspector_id", inspector);
+	int bad = verr_reply(req, &v);
+	verr_release(&v);
+	struct db *db = bad ? NULL : req_db_or_reply(req);
+	if (!db)
+		return;
+	struct iscope s;
+	iscope_of(&req->principal, &s);
+	struct list_ctx c = {json_array(), 0, "", "", 0};
+	long long snapshot = -1;
+	enum store_status st = db_begin_read(db);
+	if (st == STORE_OK) {
+		snapshot = db_current_seq(db);
+		st = inspection_list(db, &s.sc, &f, &q.page, collect, &c);
+		db_commit(db);
+	}
+	if (st != STORE_OK) {
+		json_decref(c.items);
+		reply_store_error(req, st);
+		return;
+	}
+	reply_json_new(req, 200, page_envelope(&q, c.items, c.count, c.last_key, c.last_id, c.last_seq, snapshot));
+}
+
+void inspections_get(struct req *req)
+{
+	struct db *db = req_db_or_reply(req);
+	struct inspection_row r;
+	if (!db || load_or_reply(req, db, "id", &r) != 0)
+		return;
+	reply_inspection(req, 200, &r);
+	inspection_row_release(&r);
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'F')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* Where may the inspector visit? Fills r->org_id, round_id, template_id. */
+static int check_target(struct req *req, struct db *db, struct verr *v, const char *org_id, const char *round_id,
+                        const char *template_id, struct inspection_row *r)
+{
+	if (round_id) {
+		struct round_row round;
+		enum store_status s = round_get(db, round_id, NULL, &round);
+		if (s == STORE_DB)
+			return reply_store_error(req, s), -1;
+		if (s != STORE_OK || !round_has_inspector(db, round.id, req->principal.user_id) ||
+		    strcmp(round.status, "open") != 0) {
+			verr_add(v, "round_id", "观摩轮次不存在、未分配给您或已结束");
+		} else {
+			if (org_id && !round_has_target(db, round.id, r->org_id))
+				verr_add(v, "org_id", "该组织不是本轮观摩对象");
+			if (template_id && strcmp(template_id, round.template_id) != 0)
+				verr_add(v, "template_id", "须与观摩轮次的模板一致");
+			snprintf(r->round_id, sizeof r->round_id, "%s", round.id);
+			snprintf(r->template_id, sizeof r->template_id, "%s", round.template_id);
+		}
+	} else if (org_id) {
+		struct scope sc;
+		scope_of(&req->principal, &sc);
+		struct org o;
+		enum store_status s = org_store_get(db, r->org_id, sc.prefix, sc.end, &o);
+		if (s == STORE_DB)
+			return reply_store_error(req, s), -1;
+		if (s != STORE_OK)
+			verr_add(v, "org_id", "组织不存在或不在您的管辖范围内");
+		if (!template_id)
+			verr_add(v, "template_id", "不属于观摩轮次时必填");
+	}
+	if (template_id && !round_id) {
+		struct template_row t;
+		enum store_status s = template_get(db, template_id, &t);
+		if (s == STORE_DB)
+			return reply_store_error(req, s), -1;
+		if (s != STORE_OK)
+			verr_add(v, "template_id", "模板不存在");
+		else
+			template_row_release(&t);
+		snprintf(r->template_id, sizeof r->template_id, "%s", template_id);
+		lower(r->template_id);
+	}
+	return 0;
+}
+
+void inspections_create(struct req *req)
+{
+	if (policy_reply(req, policy_decide(&req->principal, ACT_INSPECTION_CREATE, NULL)))
+		return;
+	json_t *body = body_object_or_reply(req);
+	if (!body)
+		return;
+	struct db *db = req_db_or_reply(req);
+	if (!db)
+		return;
+	struct verr v;
+	verr_init(&v);
+	static const char *const allowed[] = {"id",          "org_id",   "round_id", "template_id", "started_at",
+	                                      "finished_at", "location", "answers",  "notes",       NULL};
+	verr_unknown_fields(&v, body, allowed);
+	const char *id = field_uuid(&v, body, "id", 0, NULL);
+	const char *org_id = field_uuid(&v, body, "org_id", FIELD_REQUIRED, NULL);
+	const char *round_id = field_uuid(&v, body, "round_id", FIELD_NULLABLE, NULL);
+	const char *template_id = field_uuid(&v, body, "template_id", FIELD_NULLABLE, NULL);
+	struct fields f;
+	read_fields(&v, body, &f);
+	struct inspection_row r;
+	memset(&r, 0, sizeof r);
+	struct checklist cl = {0};
+	int have_cl = 0;
+	request_hash(body, r.create_hash);
+	if (id) {
+		snprintf(r.id, sizeof r.id, "%s", id);
+		lower(r.id);
+		/* A retry: the same request returns what it created. */
+		struct inspection_row existing;
+		if (inspection_get(db, r.id, NULL, &existing) == STORE_OK) {
+			verr_release(&v);
+			if (!existing.deleted && ct_equal(existing.create_hash, r.create_hash, 32) &&
+			    strcmp(existing.inspector_id, req->principal.user_id) == 0)
+				reply_inspection(req, 200, &existing);
+			else
+				reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一条观摩记录");
+			inspection_row_release(&existing);
+			return;
+		}
+	} else {
+		rand_uuid(r.id);
+	}
+	if (org_id) {
+		snprintf(r.org_id, sizeof r.org_id, "%s", org_id);
+		lower(r.org_id);
+	}
+	if (check_target(req, db, &v, org_id, round_id, template_id, &r) != 0)
+		goto out;
+	/* Answers are checked even when other fields failed: every error at once. */
+	struct template_row probe;
+	if (r.template_id[0] && template_get(db, r.template_id, &probe) == STORE_OK) {
+		template_row_release(&probe);
+		enum store_status s = load_checklist(db, r.template_id, &cl);
+		if (s != STORE_OK) {
+			reply_store_error(req, s);
+			goto out;
+		}
+		have_cl = 1;
+		apply_fields(&v, &cl, &f, &r);
+	}
+	if (verr_reply(req, &v))
+		goto out;
+	snprintf(r.inspector_id, sizeof r.inspector_id, "%s", req->principal.user_id);
+	enum store_status s = save(db, &cl, &r, 1, 0);
+	if (s == STORE_CONFLICT) /* created meanwhile by a concurrent retry */
+		reply_problem(req, 409, "id_conflict", NULL, "该 id 已被使用，请重试读取");
+	else if (s != STORE_OK)
+		reply_store_error(req, s);
+	else {
+		char location[96];
+		snprintf(location, sizeof location, "/api/v1/inspections/%s", r.id);
+		req_header_add(req, "Location", location);
+		reply_reloaded(req, db, 201, r.id);
+	}
+out:
+	verr_release(&v);
+	if (have_cl)
+		checklist_release(&cl);
+	inspection_row_release(&r);
+}
+
+/* Owner-only edits while draft/returned; answers 403/409/412. */
+static int owner_edit_or_reply(struct req *req, struct db *db, const struct inspection_row *r, const char *what,
+                               long long *if_match)
+{
+	if (!is_owner(req, r)) {
+		reply_problem(req, 403, "forbidden", NULL, "只有观摩记录的填写人可以%s", what);
+		return -1;
+	}
+	*if_match = if_match_loaded(req, db, r);
+	if (*if_match < 0)
+		return -1;
+	if (!editable(r)) {
+		reply_invalid_transition(req, r, what);
+		return -1;
+	}
+	return 0;
+}
+
+void inspections_update(struct req *req)
+{
+	struct db *db = req_db_or_reply(req);
+	struct inspection_row r;
+	if (!db || load_or_reply(req, db, "id", &r) != 0)
+		return;
+	long long if_match;
+	struct checklist cl;
+	int have_cl = 0;
+	struct verr v;
+	verr_init(&v);
+	if (owner_edit_or_reply(req, db, &r, "修改", &if_match) != 0)
+		goto out;
+	json_t *body = body_object_or_reply(req);
+	if (!body)
+		goto out;
+	static const char *const allowed[] = {"started_at", "finished_at", "location", "answers", "notes", NULL};
+	verr_unknown_fields(&v, body, allowed);
+	struct fields f;
+	read_fields(&v, body, &f);
+	enum store_status s = load_checklist(db, r.template_id, &cl);
+	if (s != STORE_OK) {
+		reply_store_error(req, s);
+		goto out;
+	}
+	have_cl = 1;
+	apply_fields(&v, &cl, &f, &r);
+	if (verr_reply(req, &v))
+		goto out;
+	s = save(db, &cl, &r, 0, if_match ? if_match : r.version);
+	if (s == STORE_STALE)
+		reply_stale(req, db, r.id);
+	else if (s != STORE_OK)
+		reply_store_error(req, s);
+	else
+		reply_reloaded(req, db, 200, r.id);
+out:
+	verr_release(&v);
+	if (have_cl)
+		checklist_release(&cl);
+	inspection_row_release(&r);
+}
+
+struct drop_ctx {
+	struct db *db;
+	enum store_status s;
+};
+
+static int drop_finding(const struct finding_row *f, void *ctx)
+{
+	struct drop_ctx *c = ctx;
+	if (f->deleted)
+		return 0;
+	struct finding_row copy = *f;
+	copy.description = xstrdup(f->description ? f->description : "");
+	copy.photo_ids = xstrdup(f->photo_ids ? f->photo_ids : "[]");
+	copy.deleted = 1;
+	c->s = finding_update(c->db, &copy, 0);
+	finding_row_release(&copy);
+	return c->s != STORE_OK;
+}
+
+void inspections_delete(struct req *req)
+{
+	struct db *db = req_db_or_reply(req);
+	struct inspection_row r;
+	if (!db || load_or_reply(req, db, "id", &r) != 0)
+		return;
+	long long if_match;
+	if (owner_edit_or_reply(req, db, &r, "删除", &if_match) != 0)
+		goto out;
+	if (strcmp(r.status, "draft") != 0) {
+		reply_invalid_transition(req, &r, "删除");
+		goto out;
+	}
+	r.deleted = 1;
+	enum store_status s = db_begin(db);
+	if (s == STORE_OK)
+		s = inspection_update(db, &r, if_match ? if_match : r.version);
+	struct drop_ctx c = {db, STORE_OK};
+	struct page all = {.limit = 10000, .sync = 0};
+	if (s == STORE_OK)
+		s = finding_list(db, r.id, &all, drop_finding, &c);
+	if (s == STORE_OK)
+		s = c.s;
+	if (s == STORE_OK)
+		s = db_commit(db);
+	else
+		db_rollback(db);
+	if (s == STORE_STALE)
+		reply_stale(req, db, r.id);
+	else if (s != STORE_OK)
+		reply_store_error(req, s);
+	else
+		reply_send(req, 204, NULL, NULL, 0, 1);
+out:
+	inspection_row_release(&r);
+}
+
+static void now_utc(char out[24])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* An action body: {} or empty, or {reason} for return. */
+static int action_body_or_reply(struct req *req, const char *const *allowed)
+{
+	if (!req->json)
+		return 0;
+	struct verr v;
+	verr_init(&v);
+	verr_unknown_fields(&v, req->json, allowed);
+	int bad = verr_reply(req, &v);
+	verr_release(&v);
+	return bad ? -1 : 0;
+}
+
+void inspections_submit(struct req *req)
+{
+	static const char *const none[] = {NULL};
+	struct db *db = req_db_or_reply(req);
+	struct inspection_row r;
+	if (!db || load_or_reply(req, db, "id", &r) != 0)
+		return;
+	long long if_match;
+	struct checklist cl;
+	int have_cl = 0;
+	if (owner_edit_or_reply(req, db, &r, "提交", &if_match) != 0 || action_body_or_reply(req, none) != 0)
+		goto out;
+	enum store_status s = load_checklist(db, r.template_id, &cl);
+	if (s != STORE_OK) {
+		reply_store_error(req, s);
+		goto out;
+	}
+	have_cl = 1;
+	json_t *answers = json_loads(r.answers, 0, NULL);
+	json_t *missing = checklist_missing(&cl, answers ? answers : json_array());
+	json_decref(answers);
+	if (json_array_size(missing) > 0) {
+		json_t *extra = json_pack("{s:o}", "missing", missing);
+		reply_problem(req, 409, "incomplete", extra, "还有 %zu 项未完成，不能提交", json_array_size(missing));
+		json_decref(extra);
+		goto out;
+	}
+	json_decref(missing);
+	snprintf(r.status, sizeof r.status, "submitted");
+	now_utc(r.submitted_at);
+	s = save(db, NULL, &r, 0, if_match ? if_match : r.version);
+	if (s == STORE_STALE)
+		reply_stale(req, db, r.id);
+	else if (s != STORE_OK)
+		reply_store_error(req, s);
+	else
+		reply_reloaded(req, db, 200, r.id);
+out:
+	if (have_cl)
+		checklist_release(&cl);
+	inspection_row_release(&r);
+}
+
+/* approve / return: a supervisor of the org's subtree, or admin. */
+static void review(struct req *req, int approve)
+{
+	struct db *db = req_db_or_reply(req);
+	struct inspection_row r;
+	if (!db || load_or_reply(req, db, "id", &r) != 0)
+		return;
+	enum decision d = policy_decide(&req->principal, ACT_INSPECTION_REVIEW, r.org_path);
+	if (policy_reply(req, d == POLICY_HIDDEN ? POLICY_FORBIDDEN : d))
+		goto out;
+	long long if_match = if_match_loaded(req, db, &r);
+	if (if_match < 0)
+		goto out;
+	if (strcmp(r.status, "submitted") != 0) {
+		reply_invalid_transition(req, &r, approve ? "通过" : "退回");
+		goto out;
+	}
+	static const char *const none[] = {NULL};
+	static const char *const reason_only[] = {"reason", NULL};
+	if (action_body_or_reply(req, approve ? none : reason_only) != 0)
+		goto out;
+	if (!approve) {
+		struct verr v;
+		verr_init(&v);
+		const char *reason = field_string(&v, req->json, "reason", FIELD_REQUIRED, 1, 500, NULL);
+		int bad = verr_reply(req, &v);
+		verr_release(&v);
+		if (bad)
+			goto out;
+		free(r.return_reason);
+		r.return_reason = xstrdup(reason);
+	}
+	snprintf(r.status, sizeof r.status, "%s", approve ? "approved" : "returned");
+	now_utc(r.reviewed_at);
+	snprintf(r.reviewed_by, sizeof r.reviewed_by, "%s", req->principal.user_id);
+	enum store_status s = save(db, NULL, &r, 0, if_match ? if_match : r.version);
+	if (s == STORE_STALE)
+		reply_stale(req, db, r.id);
+	else if (s != STORE_OK)
+		reply_store_error(req, s);
+	else
+		reply_reloaded(req, db, 200, r.id);
+out:
+	inspection_row_release(&r);
+}
+
+void inspections_approve(struct req *req)
+{
+	review(req, 1);
+}
+
+void inspections_return(struct req *req)
+{
+	review(req, 0);
+}
+
+/* ---- findings ----------------------------------------------------------------------------------- */
+
+/* May the caller write findings on r (and this finding, when given)? */
+static int finding_writer_or_reply(struct req *req, const struct inspection_row *r, const struct finding_row *f)
+{
+	int reviewer = policy_decide(&req->principal, ACT_FINDING_REVIEW, r->org_path) == POLICY_ALLOW;
+	if (is_owner(req, r) && !reviewer) {
+		if (f && f->auto_) {
+			reply_problem(req, 403, "forbidden", NULL, "自动生成的问题由答案决定，不能手工修改");
+			return -1;
+		}
+		if (!editable(r)) {
+			reply_invalid_transition(req, r, "再修改问题");
+			return -1;
+		}
+		return 0;
+	}
+	if (!reviewer) {
+		reply_problem(req, 403, "forbidden", NULL, "当前角色无权修改问题");
+		return -1;
+	}
+	if (strcmp(r->status, "approved") == 0) {
+		reply_invalid_transition(req, r, "再修改问题");
+		return -1;
+	}
+	return 0;
+}
+
+struct flist_ctx {
+	json_t *items;
+	int count;
+	char last_key[24], last_id[37];
+	long long last_seq;
+};
+
+static int collect_finding(const struct finding_row *f, void *ctx)
+{
+	struct flist_ctx *c = ctx;
+	json_array_append_new(c->items, finding_json(f));
+	snprintf(c->last_key, sizeof c->last_key, "%s", f->created_at);
+	snprintf(c->last_id, sizeof c->last_id, "%s", f->id);
+	c->last_seq = f->seq;
+	c->count++;
+	return 0;
+}
+
+void findings_list(struct req *req)
+{
+	struct verr v;
+	verr_init(&v);
+	struct page_query q;
+	query_page(req, &v, &q);
+	int bad = verr_reply(req, &v);
+	verr_release(&v);
+	struct db *db = bad ? NULL : req_db_or_reply(req);
+	struct inspection_row r;
+	if (!db || load_or_reply(req, db, "id", &r) != 0)
+		return;
+	struct flist_ctx c = {json_array(), 0, "", "", 0};
+	long long snapshot = -1;
+	enum store_status s = db_begin_read(db);
+	if (s == STORE_OK) {
+		snapshot = db_current_seq(db);
+		s = finding_list(db, r.id, &q.page, collect_finding, &c);
+		db_commit(db);
+	}
+	inspection_row_release(&r);
+	if (s != STORE_OK) {
+		json_decref(c.items);
+		reply_store_error(req, s);
+		return;
+	}
+	reply_json_new(req, 200, page_envelope(&q, c.items, c.count, c.last_key, c.last_id, c.last_seq, snapshot));
+}
+
+static const char *const severities[] = {"low", "medium", "high", NULL};
+
+/* Reads photo_ids (array of ≤ 20 UUIDs) into a JSON string; NULL when absent. */
+static char *read_photo_ids(struct verr *v, const json_t *body)
+{
+	json_t *p = json_object_get(body, "photo_ids");
+	if (!p)
+		return NULL;
+	if (!json_is_array(p) || json_array_size(p) > 20) {
+		verr_add(v, "photo_ids", "须为不超过 20 个照片 id 的数组");
+		return NULL;
+	}
+	size_t i;
+	json_t *e;
+	json_array_foreach(p, i, e)
+	{
+		const char *s = json_string_value(e);
+		if (!s || !uuid_is_valid(s, strlen(s))) {
+			char f[40];
+			snprintf(f, sizeof f, "photo_ids[%zu]", i);
+			verr_add(v, f, "须为 UUID");
+		}
+	}
+	return json_dumps(p, JSON_COMPACT);
+}
+
+static void reply_finding(struct req *req, int status, const struct finding_row *f)
+{
+	set_etag(req, f->version);
+	reply_json_new(req, status, finding_json(f));
+}
+
+void findings_create(struct req *req)
+{
+	struct db *db = req_db_or_reply(req);
+	struct inspection_row r;
+	if (!db || load_or_reply(req, db, "id", &r) != 0)
+		return;
+	struct finding_row f;
+	memset(&f, 0, sizeof f);
+	struct verr v;
+	verr_init(&v);
+	struct checklist cl;
+	int have_cl = 0;
+	if (finding_writer_or_reply(req, &r, NULL) != 0)
+		goto out;
+	json_t *body = body_object_or_reply(req);
+	if (!body)
+		goto out;
+	static const char *const allowed[] = {"id", "severity", "item_code", "description", "photo_ids", NULL};
+	verr_unknown_fields(&v, body, allowed);
+	const char *id = field_uuid(&v, body, "id", 0, NULL);
+	const char *severity = field_enum(&v, body, "severity", FIELD_REQUIRED, severities, NULL);
+	const char *item_code = field_string(&v, body, "item_code", FIELD_NULLABLE, 1, 64, NULL);
+	const char *description = field_string(&v, body, "description", FIELD_REQUIRED, 1, 2000, NULL);
+	f.photo_ids = read_photo_ids(&v, body);
+	if (item_code) {
+		enum store_status s = load_checklist(db, r.template_id, &cl);
+		if (s != STORE_OK) {
+			reply_store_error(req, s);
+			goto out;
+		}
+		have_cl = 1;
+		if (!checklist_find(&cl, item_code))
+			verr_add(&v, "item_code", "模板中没有这个检查项");
+	}
+	if (verr_reply(req, &v))
+		goto out;
+	if (id) {
+		snprintf(f.id, sizeof f.id, "%s", id);
+		lower(f.id);
+		struct finding_row existing;
+		if (finding_get(db, f.id, &existing) == STORE_OK) {
+			int same = strcmp(existing.inspection_id, r.id) == 0 &&
+			           strcmp(existing.severity, severity) == 0 &&
+			           strcmp(existing.description ? existing.description : "", description) == 0 &&
+			           strcmp(existing.item_code, item_code ? item_code : "") == 0;
+			if (same)
+				reply_finding(req, 200, &existing);
+			else
+				reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一个问题");
+			finding_row_release(&existing);
+			goto out;
+		}
+	} else {
+		rand_uuid(f.id);
+	}
+	snprintf(f.inspection_id, sizeof f.inspection_id, "%s", r.id);
+	snprintf(f.org_id, sizeof f.org_id, "%s", r.org_id);
+	snprintf(f.item_code, sizeof f.item_code, "%s", item_code ? item_code : "");
+	snprintf(f.severity, sizeof f.severity, "%s", severity);
+	f.description = xstrdup(description);
+	enum store_status s = db_begin(db);
+	if (s == STORE_OK)
+		s = finding_insert(db, &f);
+	if (s == STORE_OK)
+		s = db_commit(db);
+	else
+		db_rollback(db);
+	if (s == STORE_CONFLICT)
+		reply_problem(req, 409, "id_conflict", NULL, "该 id 已被使用");
+	else if (s != STORE_OK)
+		reply_store_error(req, s);
+	else {
+		if (!f.photo_ids)
+			f.photo_ids = xstrdup("[]");
+		char location[96];
+		snprintf(location, sizeof location, "/api/v1/findings/%s", f.id);
+		req_header_add(req, "Location", location);
+		reply_finding(req, 201, &f);
+	}
+out:
+	verr_release(&v);
+	if (have_cl)
+		checklist_release(&cl);
+	finding_row_release(&f);
+	inspection_row_release(&r);
+}
+
+/* A finding and its inspection as the caller sees them (404 otherwise). */
+static int load_finding_or_reply(struct req *req, struct db *db, struct finding_row *f, struct inspection_row *r)
+{
+	char id[37];
+	if (path_uuid_or_reply(req, "id", id) != 0)
+		return -1;
+	enum store_status s = finding_get(db, id, f);
+	if (s != STORE_OK) {
+		reply_store_error(req, s);
+		return -1;
+	}
+	struct iscope sc;
+	iscope_of(&req->principal, &sc);
+	s = inspection_get(db, f->inspection_id, &sc.sc, r);
+	if (s != STORE_OK) {
+		finding_row_release(f);
+		reply_store_error(req, s);
+		return -1;
+	}
+	return 0;
+}
+
+void findings_get(struct req *req)
+{
+	struct db *db = req_db_or_reply(req);
+	struct finding_row f;
+	struct inspection_row r;
+	if (!db || load_finding_or_reply(req, db, &f, &r) != 0)
+		return;
+	reply_finding(req, 200, &f);
+	finding_row_release(&f);
+	inspection_row_release(&r);
+}
+
+void findings_update(struct req *req)
+{
+	struct db *db = req_db_or_reply(req);
+	struct finding_row f;
+	struct inspection_row r;
+	if (!db || load_finding_or_reply(req, db, &f, &r) != 0)
+		return;
+	struct verr v;
+	verr_init(&v);
+	if (finding_writer_or_reply(req, &r, &f) != 0)
+		goto out;
+	long long if_match = if_match_or_reply(req);
+	if (if_match < 0)
+		goto out;
+	json_t *body = body_object_or_reply(req);
+	if (!body)
+		goto out;
+	static const char *const allowed[] = {"severity", "description", "photo_ids", NULL};
+	verr_unknown_fields(&v, body, allowed);
+	const char *severity = field_enum(&v, body, "severity", 0, severities, NULL);
+	const char *description = field_string(&v, body, "description", 0, 1, 2000, NULL);
+	char *photos = read_photo_ids(&v, body);
+	if (verr_reply(req, &v)) {
+		free(photos);
+		goto out;
+	}
+	if (severity)
+		snprintf(f.severity, sizeof f.severity, "%s", severity);
+	if (description) {
+		free(f.description);
+		f.description = xstrdup(description);
+	}
+	if (photos) {
+		free(f.photo_ids);
+		f.photo_ids = photos;
+	}
+	enum store_status s = db_begin(db);
+	if (s == STORE_OK)
+		s = finding_update(db, &f, if_match);
+	if (s == STORE_OK)
+		s = db_commit(db);
+	else
+		db_rollback(db);
+	if (s == STORE_STALE) {
+		struct finding_row cur;
+		json_t *extra = NULL;
+		if (finding_get(db, f.id, &cur) == STORE_OK) {
+			extra = json_pack("{s:o}", "current", finding_json(&cur));
+			finding_row_release(&cur);
+		}
+		reply_problem(req, 412, "version_conflict", extra, "问题已被修改，请合并后重试");
+		json_decref(extra);
+	} else if (s != STORE_OK) {
+		reply_store_error(req, s);
+	} else {
+		reply_finding(req, 200, &f);
+	}
+out:
+	verr_release(&v);
+	finding_row_release(&f);
+	inspection_row_release(&r);
+}
