@@ -652,3 +652,527 @@ void assert_timestamp(const char *s)
 	if (!ok)
 		fail_msg("\"%s\" is not an RFC 3339 UTC timestamp", s);
 }
+
+/* ==== Monthly observation: templates, rounds, inspections, findings, sync ==== */
+
+void crew_build(struct server_proc *s, struct crew *w)
+{
+	fixture_build(s, &w->tree, &w->cast);
+	const char *admin = w->cast.admin.access;
+	api_create_user(s, admin, "sup.b", "supervisor", w->tree.town_b, FIXTURE_PASSWORD, NULL);
+	api_create_user(s, admin, "viewer.a", "viewer", w->tree.town_a, FIXTURE_PASSWORD, NULL);
+	api_create_user(s, admin, "insp.city", "inspector", w->tree.city, FIXTURE_PASSWORD, NULL);
+	api_create_user(s, admin, "insp.two", "inspector", w->tree.city, FIXTURE_PASSWORD, NULL);
+	api_login_ok(s, "sup.b", FIXTURE_PASSWORD, &w->sup_b);
+	api_login_ok(s, "viewer.a", FIXTURE_PASSWORD, &w->viewer_a);
+	api_login_ok(s, "insp.city", FIXTURE_PASSWORD, &w->insp_city);
+	api_login_ok(s, "insp.two", FIXTURE_PASSWORD, &w->insp_two);
+}
+
+char *uuid_v4(char *out)
+{
+	unsigned char b[16];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, b, sizeof b) != (ssize_t)sizeof b)
+		fail_msg("/dev/urandom: %s", strerror(errno));
+	close(fd);
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, ID_LEN, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+	         b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return out;
+}
+
+char *utc_stamp(long offset_s, char *out, size_t outlen)
+{
+	time_t t = time(NULL) + offset_s;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return out;
+}
+
+const char *pathf(char *out, size_t outlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(out, outlen, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= outlen)
+		fail_msg("pathf: %d bytes do not fit %zu", n, outlen);
+	return out;
+}
+
+void api_call_m(struct server_proc *s, const char *method, const char *path, const char *bearer, const char *json,
+                const char *if_match, struct http_resp *out)
+{
+	char header[128];
+	const char *const headers[] = {header, NULL};
+	if (if_match)
+		snprintf(header, sizeof header, "If-Match: %s", if_match);
+	api_call(s, method, path, bearer, json, if_match ? headers : NULL, out);
+}
+
+void api_call_v(struct server_proc *s, const char *method, const char *path, const char *bearer, const char *json,
+                long long if_match, struct http_resp *out)
+{
+	char etag[32];
+	snprintf(etag, sizeof etag, "\"%lld\"", if_match);
+	api_call_m(s, method, path, bearer, json, if_match >= 0 ? etag : NULL, out);
+}
+
+json_t *api_expect_j(struct server_proc *s, const char *method, const char *path, const char *bearer,
+                     const json_t *body, long want)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	if (body && !text)
+		fail_msg("%s %s: cannot serialize the body", method, path);
+	json_t *j = api_expect(s, method, path, bearer, text, want);
+	free(text);
+	return j;
+}
+
+void expect_problem(struct server_proc *s, const char *method, const char *path, const char *bearer, const char *json,
+                    long status, const char *code)
+{
+	struct http_resp r;
+	api_call(s, method, path, bearer, json, NULL, &r);
+	if (r.status != status)
+		fail_msg("%s %s %.200s: expected %ld %s, got %ld: %.400s", method, path, json ? json : "", status,
+		         code ? code : "", r.status, buf_cstr(&r.body));
+	if (code)
+		assert_problem(&r, status, code);
+	http_resp_release(&r);
+}
+
+void expect_invalid(struct server_proc *s, const char *method, const char *path, const char *bearer, const char *json,
+                    const char *const *fields)
+{
+	struct http_resp r;
+	api_call(s, method, path, bearer, json, NULL, &r);
+	if (r.status != 422)
+		fail_msg("%s %s %.300s: expected 422, got %ld: %.400s", method, path, json ? json : "", r.status,
+		         buf_cstr(&r.body));
+	assert_validation(&r, fields);
+	http_resp_release(&r);
+}
+
+json_t *problem_json(const struct http_resp *r)
+{
+	return http_json(r);
+}
+
+size_t api_count(struct server_proc *s, const char *path, const char *bearer)
+{
+	json_t *all = api_list_all(s, path, bearer, 200);
+	size_t n = json_array_size(all);
+	json_decref(all);
+	return n;
+}
+
+/* ---- templates ---- */
+
+json_t *template_fetch(struct server_proc *s, const char *bearer, const char *id)
+{
+	char path[128];
+	return api_expect(s, "GET", pathf(path, sizeof path, "/api/v1/templates/%s", id), bearer, NULL, 200);
+}
+
+json_t *template_items(const json_t *tpl)
+{
+	json_t *all = json_array();
+	size_t i, k;
+	json_t *d, *it;
+	json_array_foreach(json_object_get(tpl, "dimensions"), i, d)
+	{
+		json_array_foreach(json_object_get(d, "items"), k, it)
+		{
+			json_array_append(all, it);
+		}
+	}
+	return all;
+}
+
+json_t *template_item(const json_t *tpl, const char *code)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(tpl, "dimensions"), i, d)
+	{
+		json_t *it = find_by(json_object_get(d, "items"), "code", code);
+		if (it)
+			return it;
+	}
+	return NULL;
+}
+
+json_t *template_collective_item(const json_t *tpl)
+{
+	json_t *items = template_items(tpl), *found = NULL;
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+	{
+		json_t *th = json_object_get(it, "threshold");
+		const char *kind = jstr(it, "kind");
+		if (kind && strcmp(kind, "number") == 0 && json_is_object(th) && jstr(th, "op") &&
+		    strcmp(jstr(th, "op"), ">=") == 0 && json_is_number(json_object_get(th, "value")) &&
+		    json_number_value(json_object_get(th, "value")) == 100000.0) {
+			found = it;
+			break;
+		}
+	}
+	json_decref(items);
+	if (!found)
+		fail_msg("the template has no number item with threshold >= 100000 (村级集体经济)");
+	return found;
+}
+
+/* ---- answers and scores ---- */
+
+double jnum(const json_t *j)
+{
+	if (!json_is_number(j))
+		fail_msg("expected a JSON number");
+	return json_number_value(j);
+}
+
+static json_t *number_value(double v)
+{
+	if (v == (double)(long long)v && v > -1e15 && v < 1e15)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+json_t *answer_make(const json_t *item, int level, int photo)
+{
+	const char *kind = jstr(item, "kind");
+	const char *code = jstr(item, "code");
+	if (!kind || !code)
+		fail_msg("a template item without code or kind");
+	long long max = jint(item, "max_score");
+	json_t *value;
+	if (strcmp(kind, "score") == 0) {
+		value = json_integer(level == 2 ? max : level == 1 ? max / 2 : 0);
+	} else if (strcmp(kind, "yes_no") == 0) {
+		value = json_boolean(level == 2);
+	} else if (strcmp(kind, "number") == 0) {
+		json_t *th = json_object_get(item, "threshold");
+		double v = jnum(json_object_get(th, "value"));
+		int ge = strcmp(jstr(th, "op"), ">=") == 0;
+		double miss = ge ? (v > 0 ? v / 2 : v - 1) : (v > 0 ? v * 2 : v + 1);
+		value = number_value(level >= 1 ? v : miss);
+	} else {
+		value = json_string("现场查看记录");
+	}
+	json_t *photos = json_array();
+	if (photo && json_is_true(json_object_get(item, "needs_photo"))) {
+		char id[ID_LEN];
+		json_array_append_new(photos, json_string(uuid_v4(id)));
+	}
+	return json_pack("{s:s, s:o, s:n, s:o}", "item_code", code, "value", value, "note", "photo_ids", photos);
+}
+
+json_t *answers_complete(const json_t *tpl, int mixed)
+{
+	json_t *items = template_items(tpl), *out = json_array();
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+	{
+		int level = mixed ? 2 - (int)(i % 3) : 2;
+		if (level == 0 && strcmp(jstr(it, "kind"), "number") == 0)
+			level = 1; /* numbers meet their thresholds: no automatic findings */
+		json_array_append_new(out, answer_make(it, level, 1));
+	}
+	json_decref(items);
+	return out;
+}
+
+json_t *answers_without(const json_t *answers, const char *code)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *a;
+	json_array_foreach(answers, i, a)
+	{
+		if (strcmp(jstr(a, "item_code"), code) != 0)
+			json_array_append(out, a);
+	}
+	return out;
+}
+
+json_t *answers_with(const json_t *answers, const char *code, json_t *answer)
+{
+	json_t *out = json_array();
+	int replaced = 0;
+	size_t i;
+	json_t *a;
+	json_array_foreach(answers, i, a)
+	{
+		if (strcmp(jstr(a, "item_code"), code) == 0 && !replaced) {
+			json_array_append(out, answer);
+			replaced = 1;
+		} else {
+			json_array_append(out, a);
+		}
+	}
+	if (!replaced)
+		json_array_append(out, answer);
+	json_decref(answer);
+	return out;
+}
+
+/* Rounds a non-negative x to 1 decimal (half up); *tie is set when x*10 lies
+ * on .5 within floating error. */
+static double round1(double x, int *tie)
+{
+	double t = x * 10.0;
+	long long whole = (long long)t;
+	double frac = t - (double)whole;
+	*tie = frac > 0.5 - 1e-7 && frac < 0.5 + 1e-7;
+	return (double)(long long)(t + 0.5) / 10.0;
+}
+
+static double item_points(const json_t *item, const json_t *value, double max)
+{
+	const char *kind = jstr(item, "kind");
+	if (strcmp(kind, "score") == 0)
+		return json_is_number(value) ? json_number_value(value) : 0;
+	if (strcmp(kind, "yes_no") == 0)
+		return json_is_true(value) ? max : 0;
+	/* number */
+	if (!json_is_number(value))
+		return 0;
+	json_t *th = json_object_get(item, "threshold");
+	double v = json_number_value(value), limit = jnum(json_object_get(th, "value"));
+	int meets = strcmp(jstr(th, "op"), ">=") == 0 ? v >= limit : v <= limit;
+	return meets ? max : 0;
+}
+
+json_t *score_expected(const json_t *tpl, const json_t *answers)
+{
+	json_t *dims = json_array();
+	double total = 0;
+	int total_tie_any = 0;
+	size_t i, k;
+	json_t *d, *it;
+	json_array_foreach(json_object_get(tpl, "dimensions"), i, d)
+	{
+		double points = 0, max = 0;
+		json_array_foreach(json_object_get(d, "items"), k, it)
+		{
+			if (strcmp(jstr(it, "kind"), "text") == 0)
+				continue;
+			double m = (double)jint(it, "max_score");
+			max += m;
+			json_t *a = find_by(answers, "item_code", jstr(it, "code"));
+			if (a)
+				points += item_points(it, json_object_get(a, "value"), m);
+		}
+		int tie = 0;
+		double score = max > 0 ? round1(100.0 * points / max, &tie) : 0;
+		long long weight = jint(d, "weight");
+		total += score * (double)weight / 100.0;
+		json_array_append_new(dims, json_pack("{s:s, s:s, s:I, s:f, s:b}", "code", jstr(d, "code"), "label",
+		                                      jstr(d, "label"), "weight", (json_int_t)weight, "score", score,
+		                                      "score_tie", tie));
+		total_tie_any |= tie;
+	}
+	int tie = 0;
+	double rounded = round1(total, &tie);
+	/* A dimension on a tie may have gone either way, and the total with it. */
+	return json_pack("{s:f, s:b, s:o}", "total", rounded, "total_tie", tie || total_tie_any, "dimensions", dims);
+}
+
+static int near(double a, double b, double tol)
+{
+	double d = a - b;
+	return d <= tol && d >= -tol;
+}
+
+void assert_score(const json_t *insp, const json_t *tpl)
+{
+	json_t *want = score_expected(tpl, json_object_get(insp, "answers"));
+	json_t *got = json_object_get(insp, "score");
+	if (!json_is_object(got))
+		fail_msg("inspection %s has no score object", jstr(insp, "id"));
+	json_t *gd = json_object_get(got, "dimensions"), *wd = json_object_get(want, "dimensions");
+	if (json_array_size(gd) != json_array_size(wd))
+		fail_msg("score has %zu dimensions, the template %zu", json_array_size(gd), json_array_size(wd));
+	size_t i;
+	json_t *w;
+	json_array_foreach(wd, i, w)
+	{
+		json_t *g = json_array_get(gd, i);
+		assert_string_equal(jstr(g, "code"), jstr(w, "code"));
+		assert_string_equal(jstr(g, "label"), jstr(w, "label"));
+		assert_int_equal(jint(g, "weight"), jint(w, "weight"));
+		double gs = jnum(json_object_get(g, "score")), ws = jnum(json_object_get(w, "score"));
+		double tol = json_is_true(json_object_get(w, "score_tie")) ? 0.1 + 1e-6 : 1e-6;
+		if (!near(gs, ws, tol))
+			fail_msg("dimension %s: score %.4f, the formula gives %.1f", jstr(w, "code"), gs, ws);
+	}
+	double gt = jnum(json_object_get(got, "total")), wt = jnum(json_object_get(want, "total"));
+	double tol = json_is_true(json_object_get(want, "total_tie")) ? 0.1 + 1e-6 : 1e-6;
+	if (!near(gt, wt, tol))
+		fail_msg("total score %.4f, the formula gives %.1f", gt, wt);
+	json_decref(want);
+}
+
+/* ---- rounds, inspections, findings ---- */
+
+static json_t *string_array(const char *const *list)
+{
+	json_t *a = json_array();
+	for (const char *const *p = list; p && *p; p++)
+		json_array_append_new(a, json_string(*p));
+	return a;
+}
+
+json_t *round_create(struct server_proc *s, const char *bearer, const char *month, const char *title,
+                     const char *const *org_ids, const char *const *inspector_ids, char *id)
+{
+	json_t *body = json_pack("{s:s, s:s, s:s, s:o, s:o}", "month", month, "title", title, "template_id",
+	                         QIQIANG_TEMPLATE_ID, "org_ids", string_array(org_ids), "inspector_ids",
+	                         string_array(inspector_ids));
+	json_t *r = api_expect_j(s, "POST", "/api/v1/rounds", bearer, body, 201);
+	json_decref(body);
+	assert_string_equal(jstr(r, "month"), month);
+	assert_string_equal(jstr(r, "status"), "open");
+	if (id)
+		snprintf(id, ID_LEN, "%s", jstr(r, "id"));
+	return r;
+}
+
+json_t *inspection_create(struct server_proc *s, const char *bearer, const char *org_id, const char *round_id,
+                          const char *template_id, const json_t *answers, char *id)
+{
+	json_t *body = json_pack("{s:s}", "org_id", org_id);
+	if (round_id)
+		json_object_set_new(body, "round_id", json_string(round_id));
+	if (template_id)
+		json_object_set_new(body, "template_id", json_string(template_id));
+	if (answers)
+		json_object_set(body, "answers", (json_t *)answers);
+	json_t *r = api_expect_j(s, "POST", "/api/v1/inspections", bearer, body, 201);
+	json_decref(body);
+	assert_string_equal(jstr(r, "status"), "draft");
+	assert_string_equal(jstr(r, "org_id"), org_id);
+	if (id)
+		snprintf(id, ID_LEN, "%s", jstr(r, "id"));
+	return r;
+}
+
+const char *inspection_path(const char *id, const char *suffix, char *out, size_t outlen)
+{
+	return pathf(out, outlen, "/api/v1/inspections/%s%s", id, suffix ? suffix : "");
+}
+
+json_t *inspection_put_answers(struct server_proc *s, const char *bearer, const char *id, const json_t *answers)
+{
+	char path[128];
+	json_t *body = json_pack("{s:O}", "answers", (json_t *)answers);
+	json_t *r = api_expect_j(s, "PUT", inspection_path(id, NULL, path, sizeof path), bearer, body, 200);
+	json_decref(body);
+	return r;
+}
+
+json_t *inspection_action(struct server_proc *s, const char *bearer, const char *id, const char *action,
+                          const char *body, long want)
+{
+	char path[160], suffix[32];
+	snprintf(suffix, sizeof suffix, "/%s", action);
+	return api_expect(s, "POST", inspection_path(id, suffix, path, sizeof path), bearer, body ? body : "{}", want);
+}
+
+json_t *inspection_complete_submit(struct server_proc *s, const char *bearer, const char *id, const json_t *tpl)
+{
+	json_t *answers = answers_complete(tpl, 0);
+	json_decref(inspection_put_answers(s, bearer, id, answers));
+	json_decref(answers);
+	json_t *r = inspection_action(s, bearer, id, "submit", NULL, 200);
+	assert_string_equal(jstr(r, "status"), "submitted");
+	return r;
+}
+
+/* ---- sync ---- */
+
+json_t *sync_walk(struct server_proc *s, const char *path, const char *bearer, const char *since, int limit,
+                  char *token, size_t tokenlen)
+{
+	json_t *all = json_array();
+	json_t *seen = json_object();
+	char *cursor = NULL;
+	char *esc = qs_escape(since);
+	for (int page = 0;; page++) {
+		if (page > 1000)
+			fail_msg("%s: more than 1000 sync pages", path);
+		struct buf p = BUF_INIT;
+		buf_printf(&p, "%s%cupdated_since=%s&limit=%d", path, strchr(path, '?') ? '&' : '?', esc, limit);
+		if (cursor) {
+			char *c = qs_escape(cursor);
+			buf_printf(&p, "&cursor=%s", c);
+			free(c);
+		}
+		json_t *j = api_expect(s, "GET", buf_cstr(&p), bearer, NULL, 200);
+		json_t *items = json_object_get(j, "items");
+		json_t *next = json_object_get(j, "next_cursor");
+		const char *st = jstr(j, "sync_token");
+		if (!json_is_array(items))
+			fail_msg("GET %s: no items array", buf_cstr(&p));
+		if (!json_is_null(next) && !json_is_string(next))
+			fail_msg("GET %s: next_cursor is neither null nor a string", buf_cstr(&p));
+		if (!st || !*st)
+			fail_msg("GET %s: a sync-mode page without a sync_token", buf_cstr(&p));
+		if (json_array_size(items) > (size_t)limit)
+			fail_msg("GET %s: %zu items with limit %d", buf_cstr(&p), json_array_size(items), limit);
+		buf_release(&p);
+		size_t i;
+		json_t *it;
+		json_array_foreach(items, i, it)
+		{
+			const char *id = jstr(it, "id");
+			assert_non_null(id);
+			if (json_object_get(seen, id))
+				fail_msg("%s sync: id %s returned twice", path, id);
+			json_object_set_new(seen, id, json_true());
+			json_array_append(all, it);
+		}
+		if (token)
+			snprintf(token, tokenlen, "%s", st);
+		free(cursor);
+		cursor = json_is_string(next) ? strdup(json_string_value(next)) : NULL;
+		json_decref(j);
+		if (!cursor)
+			break;
+	}
+	free(esc);
+	json_decref(seen);
+	return all;
+}
+
+json_t *ids_of(const json_t *items)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+	{
+		json_array_append_new(out, json_string(jstr(it, "id")));
+	}
+	return out;
+}
+
+void assert_created(const struct http_resp *r, const char *want, long long version)
+{
+	if (r->status != 201)
+		fail_msg("expected 201, got %ld: %.300s", r->status, buf_cstr(&r->body));
+	char loc[512];
+	if (!http_header(r, "Location", loc, sizeof loc))
+		fail_msg("a 201 without Location (want %s)", want);
+	size_t n = strlen(loc), w = strlen(want);
+	if (n < w || strcmp(loc + n - w, want) != 0)
+		fail_msg("Location is %s, want …%s", loc, want);
+	assert_etag(r, version);
+}

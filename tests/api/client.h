@@ -170,4 +170,149 @@ void assert_timestamp(const char *s);
 /* Milliseconds on the monotonic clock. */
 double now_ms(void);
 
+/* ==== Monthly observation: templates, rounds, inspections, findings, sync ==== */
+
+/* The default 七强 template the migration installs. */
+#define QIQIANG_TEMPLATE_ID "00000000-0000-4000-8000-000000000001"
+
+/*
+ * fixture_build's tree and cast plus the people the observation tests need:
+ *
+ *   sup_b      supervisor of town-b 西湖街道 (sup.b)
+ *   viewer_a   viewer of town-a 东山镇 (viewer.a)
+ *   insp_city  inspector of the root, the city team (insp.city): the one
+ *              the tests assign to rounds
+ *   insp_two   a second inspector of the root (insp.two), never assigned
+ *
+ * cast.inspector (insp.a) belongs to town A; cast.viewer (viewer.b) to town B.
+ * Display names are "用户 <username>".
+ */
+struct crew {
+	struct org_tree tree;
+	struct cast cast;
+	struct tokens sup_b, viewer_a, insp_city, insp_two;
+};
+void crew_build(struct server_proc *s, struct crew *w);
+
+/* A fresh random version-4 UUID (a client-made id) in out (ID_LEN bytes). */
+char *uuid_v4(char *out);
+/* The UTC time now + offset_s as "2023-03-15T08:30:00Z". */
+char *utc_stamp(long offset_s, char *out, size_t outlen);
+/* snprintf into out, returning out (for building paths inline). */
+const char *pathf(char *out, size_t outlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* api_call with "If-Match: \"<if_match>\"" when if_match >= 0. */
+void api_call_v(struct server_proc *s, const char *method, const char *path, const char *bearer, const char *json,
+                long long if_match, struct http_resp *out);
+/* api_call with a raw If-Match value (may be NULL: none). */
+void api_call_m(struct server_proc *s, const char *method, const char *path, const char *bearer, const char *json,
+                const char *if_match, struct http_resp *out);
+/* api_expect with a jansson body (not stolen; NULL: no body). */
+json_t *api_expect_j(struct server_proc *s, const char *method, const char *path, const char *bearer,
+                     const json_t *body, long want);
+/* One request that must fail with status and problem code (the request is
+ * named in the failure message). */
+void expect_problem(struct server_proc *s, const char *method, const char *path, const char *bearer, const char *json,
+                    long status, const char *code);
+/* One request that must be 422 validation_failed naming every field in
+ * fields (NULL-terminated; "a|b" accepts either). */
+void expect_invalid(struct server_proc *s, const char *method, const char *path, const char *bearer, const char *json,
+                    const char *const *fields);
+/* The body of a problem response, parsed (caller decrefs). */
+json_t *problem_json(const struct http_resp *r);
+/* The number of items a list walk finds (api_list_all with limit 200). */
+size_t api_count(struct server_proc *s, const char *path, const char *bearer);
+
+/* ---- templates ---- */
+
+/* GET /api/v1/templates/{id}, expecting 200 (ETag "<template version>"). */
+json_t *template_fetch(struct server_proc *s, const char *bearer, const char *id);
+/* Every item of every dimension, in order: a new array (borrowing refs). */
+json_t *template_items(const json_t *tpl);
+/* The item with this code, or NULL (borrowed). */
+json_t *template_item(const json_t *tpl, const char *code);
+/* The number item the seed's 村级集体经济 ≥ 100000 indicator became (op
+ * ">=", value 100000); fails the test when the template has none. */
+json_t *template_collective_item(const json_t *tpl);
+
+/* ---- answers and scores ---- */
+
+/*
+ * One answer {item_code, value, note:null, photo_ids} for item:
+ *   level 2 (full marks): score max_score, yes_no true, number meeting its
+ *     threshold (exactly the threshold value);
+ *   level 1 (partial): score max_score / 2 (integer), yes_no false, number
+ *     meeting its threshold;
+ *   level 0 (nothing): score 0, yes_no false, number missing its threshold
+ *     (half of it for ">=", double for "<=", ±1 around 0);
+ * text: "现场查看记录" whatever the level. photo: give one random photo id
+ * when the item needs a photo. Caller decrefs.
+ */
+json_t *answer_make(const json_t *item, int level, int photo);
+/* An answer to every item of tpl (text items too), one photo id on every
+ * needs_photo item: level 2 everywhere when mixed is 0, else levels cycling
+ * 2, 1, 0 over the items (numbers always meet their thresholds, so no
+ * automatic findings). Complete for submit. Caller decrefs. */
+json_t *answers_complete(const json_t *tpl, int mixed);
+/* The answer list without the answer to item code (a new array). */
+json_t *answers_without(const json_t *answers, const char *code);
+/* The answer list with the answer to code replaced by (or, when absent,
+ * extended with) answer; answer is stolen. A new array. */
+json_t *answers_with(const json_t *answers, const char *code, json_t *answer);
+
+/*
+ * The contract's score of answers on tpl: item points (score: the value;
+ * yes_no: max_score when true; number: max_score when its threshold is met;
+ * text: not scored), dimension score 100 × Σ points / Σ max_score of its
+ * scored items rounded to 1 decimal, total Σ dimension score × weight / 100
+ * rounded to 1 decimal. Returns {total, dimensions:[{code,label,weight,
+ * score}]}; members "total_tie" / "score_tie" are true where the exact value
+ * lies on a rounding tie (x.x5), so either neighbour is accepted.
+ */
+json_t *score_expected(const json_t *tpl, const json_t *answers);
+/* insp.score equals score_expected(tpl, insp.answers). */
+void assert_score(const json_t *insp, const json_t *tpl);
+/* A JSON number's value (integer or real); fails when j is not a number. */
+double jnum(const json_t *j);
+
+/* ---- rounds, inspections, findings ---- */
+
+/* POST /api/v1/rounds {month, title, template_id qiqiang, org_ids,
+ * inspector_ids} (NULL-terminated lists) expecting 201; id (may be NULL)
+ * gets the new id. Returns the round (caller decrefs). */
+json_t *round_create(struct server_proc *s, const char *bearer, const char *month, const char *title,
+                     const char *const *org_ids, const char *const *inspector_ids, char *id);
+/* POST /api/v1/inspections {org_id, round_id?, template_id?, answers?}
+ * (round_id/template_id/answers may be NULL) expecting 201; id (may be
+ * NULL) gets the new id. Returns the inspection. */
+json_t *inspection_create(struct server_proc *s, const char *bearer, const char *org_id, const char *round_id,
+                          const char *template_id, const json_t *answers, char *id);
+/* "/api/v1/inspections/{id}{suffix}" into out. */
+const char *inspection_path(const char *id, const char *suffix, char *out, size_t outlen);
+/* PUT /api/v1/inspections/{id} {answers}, expecting 200. */
+json_t *inspection_put_answers(struct server_proc *s, const char *bearer, const char *id, const json_t *answers);
+/* POST /api/v1/inspections/{id}/<action> with body (may be NULL: "{}"),
+ * expecting want. */
+json_t *inspection_action(struct server_proc *s, const char *bearer, const char *id, const char *action,
+                          const char *body, long want);
+/* PUT complete answers (answers_complete(tpl, 0)) and submit: returns the
+ * submitted inspection. */
+json_t *inspection_complete_submit(struct server_proc *s, const char *bearer, const char *id, const json_t *tpl);
+
+/* ---- sync ---- */
+
+/*
+ * Walks path (may carry a query) in sync mode: ?updated_since=<since>
+ * (escaped) &limit=<limit>, following next_cursor, checking every page has
+ * items, next_cursor and a sync_token string and that no id repeats.
+ * Returns all items; token (may be NULL) gets the last page's sync_token.
+ */
+json_t *sync_walk(struct server_proc *s, const char *path, const char *bearer, const char *since, int limit,
+                  char *token, size_t tokenlen);
+/* The ids of items, in order, as a new array of strings. */
+json_t *ids_of(const json_t *items);
+/* A 201's Location header ends with want (a full path like
+ * "/api/v1/rounds/<id>") and its ETag is "<version>". */
+void assert_created(const struct http_resp *r, const char *want, long long version);
+
 #endif
