@@ -204,8 +204,7 @@ void auth_login(struct req *req)
 	enum password_result pr = password_verify(known ? hash : NULL, password);
 	memset(hash, 0, sizeof hash);
 	if (pr == PASSWORD_BUSY) {
-		req_header_add(req, "Retry-After", "2");
-		reply_problem(req, 503, "service_unavailable", NULL, "登录请求繁忙，请稍后重试");
+		reply_busy(req);
 		return;
 	}
 	if (pr != PASSWORD_OK) {
@@ -420,8 +419,7 @@ void me_password(struct req *req)
 		enum password_result pr = password_verify(hash, old_pw);
 		if (pr == PASSWORD_BUSY) {
 			verr_release(&v);
-			req_header_add(req, "Retry-After", "2");
-			reply_problem(req, 503, "service_unavailable", NULL, "请求繁忙，请稍后重试");
+			reply_busy(req);
 			return;
 		}
 		if (pr != PASSWORD_OK)
@@ -432,8 +430,7 @@ void me_password(struct req *req)
 	if (bad)
 		return;
 	if (password_hash(new_pw, hash) != PASSWORD_OK) {
-		req_header_add(req, "Retry-After", "2");
-		reply_problem(req, 503, "service_unavailable", NULL, "请求繁忙，请稍后重试");
+		reply_busy(req);
 		return;
 	}
 	/* Every session of the user ends (its access tokens with it through the

@@ -456,9 +456,7 @@ static const char *query_uuid(struct req *req, struct verr *v, const char *name,
 		verr_add(v, name, "须为 UUID");
 		return NULL;
 	}
-	for (char *p = buf; *p; p++)
-		if (*p >= 'A' && *p <= 'F')
-			*p = (char)(*p - 'A' + 'a');
+	uuid_lower(buf);
 	return buf;
 }
 
@@ -517,13 +515,6 @@ void inspections_get(struct req *req)
 	inspection_row_release(&r);
 }
 
-static void lower(char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'F')
-			*s = (char)(*s - 'A' + 'a');
-}
-
 /* Where may the inspector visit? Fills r->org_id, round_id, template_id. */
 static int check_target(struct req *req, struct db *db, struct verr *v, const char *org_id, const char *round_id,
                         const char *template_id, struct inspection_row *r)
@@ -566,7 +557,7 @@ static int check_target(struct req *req, struct db *db, struct verr *v, const ch
 		else
 			template_row_release(&t);
 		snprintf(r->template_id, sizeof r->template_id, "%s", template_id);
-		lower(r->template_id);
+		uuid_lower(r->template_id);
 	}
 	return 0;
 }
@@ -599,7 +590,7 @@ void inspections_create(struct req *req)
 	request_hash(body, r.create_hash);
 	if (id) {
 		snprintf(r.id, sizeof r.id, "%s", id);
-		lower(r.id);
+		uuid_lower(r.id);
 		/* A retry: the same request returns what it created. */
 		struct inspection_row existing;
 		if (inspection_get(db, r.id, NULL, &existing) == STORE_OK) {
@@ -617,7 +608,7 @@ void inspections_create(struct req *req)
 	}
 	if (org_id) {
 		snprintf(r.org_id, sizeof r.org_id, "%s", org_id);
-		lower(r.org_id);
+		uuid_lower(r.org_id);
 	}
 	if (check_target(req, db, &v, org_id, round_id, template_id, &r) != 0)
 		goto out;
@@ -1036,7 +1027,7 @@ void findings_create(struct req *req)
 		goto out;
 	if (id) {
 		snprintf(f.id, sizeof f.id, "%s", id);
-		lower(f.id);
+		uuid_lower(f.id);
 		struct finding_row existing;
 		if (finding_get(db, f.id, &existing) == STORE_OK) {
 			int same = strcmp(existing.inspection_id, r.id) == 0 &&

@@ -66,9 +66,7 @@ void orgs_list(struct req *req)
 		verr_add(&v, "parent_id", "须为 UUID");
 	if (n == -1)
 		parent[0] = '\0';
-	for (char *p = parent; *p; p++) /* ids are stored lower-case */
-		if (*p >= 'A' && *p <= 'F')
-			*p = (char)(*p - 'A' + 'a');
+	uuid_lower(parent);
 	n = query_param(req, "q", q, sizeof q);
 	if (n == -2 || n > 400)
 		verr_add(&v, "q", "过长");
@@ -205,9 +203,7 @@ void orgs_create(struct req *req)
 	memset(&o, 0, sizeof o);
 	if (id) {
 		copy_field(o.id, sizeof o.id, id);
-		for (char *p = o.id; *p; p++)
-			if (*p >= 'A' && *p <= 'F')
-				*p = (char)(*p - 'A' + 'a');
+		uuid_lower(o.id);
 		/* An offline client retrying its create: the same body is the same org. */
 		struct org existing;
 		if (org_store_get(db, o.id, "/", "0", &existing) == STORE_OK) {

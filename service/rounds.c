@@ -289,9 +289,7 @@ static void lower_ids(const char **ids, size_t n, char (*buf)[37])
 {
 	for (size_t i = 0; i < n; i++) {
 		snprintf(buf[i], 37, "%s", ids[i]);
-		for (char *p = buf[i]; *p; p++)
-			if (*p >= 'A' && *p <= 'F')
-				*p = (char)(*p - 'A' + 'a');
+		uuid_lower(buf[i]);
 		ids[i] = buf[i];
 	}
 }
@@ -371,9 +369,7 @@ static void create_with(struct req *req, struct members *m)
 	request_hash(body, r.create_hash);
 	if (id) {
 		snprintf(r.id, sizeof r.id, "%s", id);
-		for (char *p = r.id; *p; p++)
-			if (*p >= 'A' && *p <= 'F')
-				*p = (char)(*p - 'A' + 'a');
+		uuid_lower(r.id);
 		struct round_row existing;
 		if (round_get(db, r.id, NULL, &existing) == STORE_OK) {
 			if (ct_equal(existing.create_hash, r.create_hash, 32))
@@ -388,9 +384,7 @@ static void create_with(struct req *req, struct members *m)
 	snprintf(r.month, sizeof r.month, "%s", month);
 	snprintf(r.title, sizeof r.title, "%s", title);
 	snprintf(r.template_id, sizeof r.template_id, "%s", template_id);
-	for (char *p = r.template_id; *p; p++)
-		if (*p >= 'A' && *p <= 'F')
-			*p = (char)(*p - 'A' + 'a');
+	uuid_lower(r.template_id);
 	snprintf(r.org_id, sizeof r.org_id, "%s", req->principal.org_id);
 	enum store_status s = db_begin(db);
 	if (s == STORE_OK)

@@ -124,9 +124,7 @@ void templates_create(struct req *req)
 	memset(&t, 0, sizeof t);
 	if (id) {
 		snprintf(t.id, sizeof t.id, "%s", id);
-		for (char *p = t.id; *p; p++)
-			if (*p >= 'A' && *p <= 'F')
-				*p = (char)(*p - 'A' + 'a');
+		uuid_lower(t.id);
 		struct template_row existing;
 		if (template_get(db, t.id, &existing) == STORE_OK) {
 			/* Templates are immutable: a retry of the same create returns it. */

@@ -74,9 +74,7 @@ void users_list(struct req *req)
 		org_id[0] = '\0';
 	else if (n < 0 || !uuid_is_valid(org_id, (size_t)n))
 		verr_add(&v, "org_id", "须为 UUID");
-	for (char *p = org_id; *p; p++) /* ids are stored lower-case */
-		if (*p >= 'A' && *p <= 'F')
-			*p = (char)(*p - 'A' + 'a');
+	uuid_lower(org_id);
 	int want_disabled = -1;
 	n = query_param(req, "disabled", disabled, sizeof disabled);
 	if (n != -1) {
@@ -215,9 +213,7 @@ void users_create(struct req *req)
 	memset(&u, 0, sizeof u);
 	if (id) {
 		copy_field(u.id, sizeof u.id, id);
-		for (char *p = u.id; *p; p++)
-			if (*p >= 'A' && *p <= 'F')
-				*p = (char)(*p - 'A' + 'a');
+		uuid_lower(u.id);
 		struct user existing;
 		if (user_store_get(db, u.id, "/", "0", &existing) == STORE_OK) {
 			char stored[PASSWORD_HASH_MAX];
@@ -243,8 +239,7 @@ void users_create(struct req *req)
 	copy_field(u.org_id, sizeof u.org_id, org_id);
 	char hash[PASSWORD_HASH_MAX];
 	if (password_hash(password, hash) != PASSWORD_OK) {
-		req_header_add(req, "Retry-After", "2");
-		reply_problem(req, 503, "service_unavailable", NULL, "请求繁忙，请稍后重试");
+		reply_busy(req);
 		return;
 	}
 	enum store_status s = user_store_create(db, &u, hash);
@@ -340,8 +335,7 @@ void users_update(struct req *req)
 		u.disabled = disabled;
 	char hash[PASSWORD_HASH_MAX];
 	if (password && password_hash(password, hash) != PASSWORD_OK) {
-		req_header_add(req, "Retry-After", "2");
-		reply_problem(req, 503, "service_unavailable", NULL, "请求繁忙，请稍后重试");
+		reply_busy(req);
 		return;
 	}
 	enum store_status s = save(db, &u, if_match, password ? hash : NULL, end_sessions);

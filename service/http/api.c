@@ -146,8 +146,8 @@ const char *field_uuid(struct verr *v, const json_t *obj, const char *name, unsi
 	}
 	if (s && strpbrk(s, "ABCDEF")) { /* ids are stored lower-case: normalise in the body */
 		char lower[37];
-		for (size_t i = 0; i < 37; i++)
-			lower[i] = (char)(s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 'a' : s[i]);
+		snprintf(lower, sizeof lower, "%s", s);
+		uuid_lower(lower);
 		json_string_set(json_object_get(obj, name), lower);
 		s = json_string_value(json_object_get(obj, name));
 	}
@@ -194,6 +194,19 @@ int is_code_chars(const char *s)
 	return 1;
 }
 
+void uuid_lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'F')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+void reply_busy(struct req *req)
+{
+	req_header_add(req, "Retry-After", "2");
+	reply_problem(req, 503, "service_unavailable", NULL, "请求繁忙，请稍后重试");
+}
+
 int path_uuid_or_reply(struct req *req, const char *name, char out[37])
 {
 	const char *value;
@@ -204,9 +217,7 @@ int path_uuid_or_reply(struct req *req, const char *name, char out[37])
 	}
 	memcpy(out, value, 36);
 	out[36] = '\0';
-	for (int i = 0; i < 36; i++) /* ids are stored lower-case */
-		if (out[i] >= 'A' && out[i] <= 'F')
-			out[i] = (char)(out[i] - 'A' + 'a');
+	uuid_lower(out);
 	return 0;
 }
 

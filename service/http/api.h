@@ -62,6 +62,12 @@ int text_is_valid(const char *s, size_t min_chars, size_t max_chars);
 int is_code_chars(const char *s);
 int uuid_is_valid(const char *s, size_t len);
 
+/* Lower-cases the hex digits of a UUID in place (ids are stored lower-case). */
+void uuid_lower(char *s);
+
+/* 503 with Retry-After when password hashing has no free slot. */
+void reply_busy(struct req *req);
+
 /* The {name} path parameter as a UUID; answers 404 when it is not one. */
 int path_uuid_or_reply(struct req *req, const char *name, char out[37]);
 
