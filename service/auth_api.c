@@ -270,7 +270,7 @@ static enum refresh_outcome refresh_rotate(struct req *req, struct db *db, const
 		            refresh_lookup(db, row.successor_hash, &next) == STORE_OK && !next.spent_at;
 		if (!grace)
 			return session_revoke(db, row.session_id, "refresh token reused", now) == STORE_OK ? R_REUSED
-			                                                                                      : R_DB;
+			                                                                                   : R_DB;
 	} else {
 		uint8_t next_hash[SHA256_BYTES];
 		refresh_successor(&req->srv->keys.k[0], token, successor);
