@@ -266,6 +266,39 @@ enum store_status round_update(struct db *db, struct round_row *r, long long if_
 	return s;
 }
 
+/* Gives every inspection of a round a fresh, distinct change sequence
+ * number (inside the caller's write transaction). */
+static enum store_status restamp_round(struct db *db, const char *round_id)
+{
+	static const char count_sql[] = "SELECT count(*) FROM inspections WHERE round_id = :id";
+	static const char reserve_sql[] = "UPDATE counters SET value = value + :n WHERE name = 'change_seq'"
+	                                  " RETURNING value";
+	static const char stamp_sql[] = "UPDATE inspections SET seq = :base + (SELECT count(*) FROM inspections i2"
+	                                " WHERE i2.round_id = :id AND i2.id < inspections.id) WHERE round_id = :id";
+	sqlite3_stmt *st = db_stmt(db, count_sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":id", round_id);
+	long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	db_stmt_done(st);
+	if (n <= 0)
+		return n == 0 ? STORE_OK : STORE_DB;
+	st = db_stmt(db, reserve_sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_int64(st, ":n", n);
+	long long top = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	db_stmt_done(st);
+	if (top < 0)
+		return STORE_DB;
+	st = db_stmt(db, stamp_sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_int64(st, ":base", top - n + 1);
+	db_bind_text(st, ":id", round_id);
+	return step_done(st, db, 0);
+}
+
 enum store_status round_set_members(struct db *db, const char *round_id, const char *const *org_ids, size_t norgs,
                                     const char *const *user_ids, size_t nusers)
 {
@@ -304,13 +337,14 @@ enum store_status round_set_members(struct db *db, const char *round_id, const c
 		if (s != STORE_OK)
 			return s;
 	}
-	return STORE_OK;
+	return restamp_round(db, round_id);
 }
 
 enum store_status round_targets(struct db *db, const char *round_id,
-                                int (*each)(const char *org_id, const char *org_name, void *ctx), void *ctx)
+                                int (*each)(const char *org_id, const char *org_name, const char *org_path, void *ctx),
+                                void *ctx)
 {
-	static const char sql[] = "SELECT t.org_id, o.name FROM round_targets t JOIN orgs o ON o.id = t.org_id"
+	static const char sql[] = "SELECT t.org_id, o.name, o.path FROM round_targets t JOIN orgs o ON o.id = t.org_id"
 	                          " WHERE t.round_id = :id ORDER BY t.position";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
@@ -318,7 +352,8 @@ enum store_status round_targets(struct db *db, const char *round_id,
 	db_bind_text(st, ":id", round_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (each((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1), ctx))
+		if (each((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+		         (const char *)sqlite3_column_text(st, 2), ctx))
 			break;
 	db_stmt_done(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
@@ -622,7 +657,7 @@ enum store_status inspection_list(struct db *db, const struct inspection_scope *
 
 #define FINDING_COLUMNS                                                                                                \
 	"id, inspection_id, org_id, coalesce(item_code, ''), severity, description, photo_ids, auto, status, deleted," \
-	" version, seq, created_at, updated_at"
+	" version, seq, created_at, updated_at, coalesce(created_by, ''), create_hash"
 
 void finding_row_release(struct finding_row *f)
 {
@@ -647,6 +682,8 @@ static void finding_read(sqlite3_stmt *st, struct finding_row *f)
 	f->seq = sqlite3_column_int64(st, 11);
 	db_col_text(st, 12, f->created_at, sizeof f->created_at);
 	db_col_text(st, 13, f->updated_at, sizeof f->updated_at);
+	db_col_text(st, 14, f->created_by, sizeof f->created_by);
+	col_blob32(st, 15, f->create_hash);
 }
 
 static enum store_status finding_one(sqlite3_stmt *st, struct finding_row *out)
@@ -686,8 +723,9 @@ enum store_status finding_insert(struct db *db, struct finding_row *f)
 {
 	static const char sql[] =
 	        "INSERT INTO findings (id, inspection_id, org_id, item_code, severity, description, photo_ids, auto,"
-	        " seq, created_at, updated_at) VALUES (:id, :inspection, :org, :item, :severity, :description,"
-	        " :photos, :auto, :seq, " NOW ", " NOW ") RETURNING version, seq, created_at, updated_at";
+	        " created_by, create_hash, seq, created_at, updated_at) VALUES (:id, :inspection, :org, :item,"
+	        " :severity, :description, :photos, :auto, :created_by, :hash, :seq, " NOW ", " NOW ")"
+	        " RETURNING version, seq, created_at, updated_at";
 	long long seq = db_next_seq(db_handle(db));
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st || seq < 0)
@@ -700,6 +738,8 @@ enum store_status finding_insert(struct db *db, struct finding_row *f)
 	db_bind_text(st, ":description", f->description);
 	db_bind_text(st, ":photos", f->photo_ids ? f->photo_ids : "[]");
 	db_bind_int64(st, ":auto", f->auto_);
+	db_bind_text_or_null(st, ":created_by", f->created_by);
+	bind_blob32(st, ":hash", f->create_hash);
 	db_bind_int64(st, ":seq", seq);
 	int rc = sqlite3_step(st);
 	enum store_status s = STORE_OK;
@@ -721,7 +761,8 @@ enum store_status finding_update(struct db *db, struct finding_row *f, long long
 	static const char sql[] =
 	        "UPDATE findings SET severity = :severity, description = :description, photo_ids = :photos,"
 	        " deleted = :deleted, version = version + 1, seq = :seq, updated_at = " NOW
-	        " WHERE id = :id AND (:if_match = 0 OR version = :if_match) RETURNING version, seq, updated_at";
+	        " WHERE id = :id AND deleted = 0 AND (:if_match = 0 OR version = :if_match)"
+	        " RETURNING version, seq, updated_at";
 	long long seq = db_next_seq(db_handle(db));
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st || seq < 0)

@@ -75,11 +75,14 @@ struct round_scope {
 enum store_status round_get(struct db *db, const char *id, const struct round_scope *sc, struct round_row *out);
 enum store_status round_insert(struct db *db, struct round_row *r);
 enum store_status round_update(struct db *db, struct round_row *r, long long if_match);
-/* Replaces the targets (in order) and inspectors of a round. */
+/* Replaces the targets (in order) and inspectors of a round. The round's
+ * inspections get new change sequence numbers: who may see them changed, so
+ * a phone syncing from a token must receive them again. */
 enum store_status round_set_members(struct db *db, const char *round_id, const char *const *org_ids, size_t norgs,
                                     const char *const *user_ids, size_t nusers);
 enum store_status round_targets(struct db *db, const char *round_id,
-                                int (*each)(const char *org_id, const char *org_name, void *ctx), void *ctx);
+                                int (*each)(const char *org_id, const char *org_name, const char *org_path, void *ctx),
+                                void *ctx);
 enum store_status round_inspectors(struct db *db, const char *round_id, int (*each)(const char *user_id, void *ctx),
                                    void *ctx);
 /* Keyset position: month desc, id. */
@@ -153,6 +156,8 @@ struct finding_row {
 	char *description;
 	char *photo_ids; /* JSON array */
 	int auto_;
+	char created_by[37]; /* "" for automatic findings */
+	uint8_t create_hash[32];
 	char status[12];
 	int deleted;
 	long long version, seq;
@@ -163,7 +168,8 @@ enum store_status finding_get(struct db *db, const char *id, struct finding_row 
 enum store_status finding_get_auto(struct db *db, const char *inspection_id, const char *item_code,
                                    struct finding_row *out);
 enum store_status finding_insert(struct db *db, struct finding_row *f);
-/* Writes severity, description, photo_ids, deleted. */
+/* Writes severity, description, photo_ids, deleted of a live finding whose
+ * version is if_match (0: any). */
 enum store_status finding_update(struct db *db, struct finding_row *f, long long if_match);
 enum store_status finding_list(struct db *db, const char *inspection_id, const struct page *p,
                                int (*each)(const struct finding_row *f, void *ctx), void *ctx);

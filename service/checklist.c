@@ -151,6 +151,15 @@ int checklist_parse(json_t *dimensions, const char *prefix, struct checklist *ou
 	}
 	if (weights != 100)
 		path_add(v, prefix, "各维度权重之和须为 100");
+	for (size_t d = 0; d < out->ndims; d++) { /* a weighted dimension must be able to score */
+		int scored = 0;
+		for (size_t i = 0; i < out->nitems; i++)
+			scored |= out->items[i].dim == d && out->items[i].kind != KIND_TEXT;
+		if (out->dims[d].weight > 0 && !scored) {
+			snprintf(path, sizeof path, "%s[%zu].weight", prefix, d);
+			path_add(v, path, "只有文本项的维度权重须为 0");
+		}
+	}
 	return (int)json_array_size(v->errors) == before ? 0 : -1;
 }
 
@@ -244,11 +253,11 @@ void checklist_check_answers(const struct checklist *c, const json_t *answers, s
 				if (!json_is_string(value) || json_string_length(value) > 2000 * 4)
 					verr_add(&sub, "value", "须为不超过 2000 字的文本");
 				else
-					field_string(&sub, a, "value", 0, 0, 2000, NULL);
+					field_string(&sub, a, "value", FIELD_MULTILINE, 0, 2000, NULL);
 				break;
 			}
 		}
-		field_string(&sub, a, "note", FIELD_NULLABLE, 0, 1000, NULL);
+		field_string(&sub, a, "note", FIELD_NULLABLE | FIELD_MULTILINE, 0, 1000, NULL);
 		json_t *photos = json_object_get(a, "photo_ids");
 		if (photos) {
 			if (!json_is_array(photos) || json_array_size(photos) > 20) {

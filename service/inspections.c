@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "base/buf.h"
 #include "base/xalloc.h"
 #include "checklist.h"
 #include "crypto.h"
@@ -175,6 +176,8 @@ static enum store_status load_checklist(struct db *db, const char *template_id, 
 	int rc = checklist_parse(json_object_get(def, "dimensions"), "dimensions", cl, &ignore);
 	verr_release(&ignore);
 	json_decref(def);
+	if (rc != 0)
+		checklist_release(cl); /* a stored template that no longer parses */
 	return rc == 0 ? STORE_OK : STORE_DB;
 }
 
@@ -187,11 +190,25 @@ struct auto_ctx {
 	enum store_status s;
 };
 
-static void auto_description(const struct checklist_item *it, double value, char *out, size_t outlen)
+/* A number as people write it: 82000, 33.3, 99999.99 — never 1.23457e+06. */
+static void format_number(double x, char *out, size_t outlen)
+{
+	if (x == (double)(long long)x && x > -1e15 && x < 1e15)
+		snprintf(out, outlen, "%lld", (long long)x);
+	else
+		snprintf(out, outlen, "%.15g", x);
+}
+
+/* "<item text>：实际 <value><unit>，要求 >= <threshold><unit>" (malloc'ed). */
+static char *auto_description(const struct checklist_item *it, double value)
 {
 	const char *unit = it->unit ? it->unit : "";
-	snprintf(out, outlen, "%s：实际 %g%s，要求 %s %g%s", it->text, value, unit,
-	         it->threshold_ge ? ">=" : "<=", it->threshold, unit);
+	char v[40], t[40];
+	format_number(value, v, sizeof v);
+	format_number(it->threshold, t, sizeof t);
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s：实际 %s%s，要求 %s %s%s", it->text, v, unit, it->threshold_ge ? ">=" : "<=", t, unit);
+	return buf_detach(&b, NULL);
 }
 
 /* Removes automatic findings whose item no longer misses its threshold. */
@@ -207,7 +224,7 @@ static int drop_stale_auto(const struct finding_row *f, void *ctx)
 	copy.description = xstrdup(f->description ? f->description : "");
 	copy.photo_ids = xstrdup(f->photo_ids ? f->photo_ids : "[]");
 	copy.deleted = 1;
-	c->s = finding_update(c->db, &copy, 0);
+	c->s = finding_update(c->db, &copy, copy.version);
 	finding_row_release(&copy);
 	return c->s != STORE_OK;
 }
@@ -227,15 +244,15 @@ static enum store_status sync_auto_findings(struct db *db, const struct checklis
 		json_t *v = a ? json_object_get(a, "value") : NULL;
 		if (!json_is_number(v) || !checklist_number_fails(it, json_number_value(v)))
 			continue;
-		char desc[1200];
-		auto_description(it, json_number_value(v), desc, sizeof desc);
+		char *desc = auto_description(it, json_number_value(v));
 		struct finding_row f;
 		s = finding_get_auto(db, r->id, it->code, &f);
 		if (s == STORE_OK) {
 			if (strcmp(f.description ? f.description : "", desc) != 0) {
 				free(f.description);
-				f.description = xstrdup(desc);
-				s = finding_update(db, &f, 0);
+				f.description = desc;
+				desc = NULL;
+				s = finding_update(db, &f, f.version);
 			}
 			finding_row_release(&f);
 		} else if (s == STORE_NOT_FOUND) {
@@ -245,12 +262,14 @@ static enum store_status sync_auto_findings(struct db *db, const struct checklis
 			snprintf(f.org_id, sizeof f.org_id, "%s", r->org_id);
 			snprintf(f.item_code, sizeof f.item_code, "%s", it->code);
 			snprintf(f.severity, sizeof f.severity, "medium");
-			f.description = xstrdup(desc);
+			f.description = desc;
+			desc = NULL;
 			f.photo_ids = xstrdup("[]");
 			f.auto_ = 1;
 			s = finding_insert(db, &f);
 			finding_row_release(&f);
 		}
+		free(desc);
 		if (s != STORE_OK)
 			return s;
 	}
@@ -336,7 +355,7 @@ static void read_fields(struct verr *v, const json_t *body, struct fields *f)
 		verr_add(v, "answers", "须为数组");
 	else
 		f->answers = answers;
-	f->notes = field_string(v, body, "notes", FIELD_NULLABLE, 0, 5000, &f->has_notes);
+	f->notes = field_string(v, body, "notes", FIELD_NULLABLE | FIELD_MULTILINE, 0, 5000, &f->has_notes);
 }
 
 /* Applies f to r, recomputing the score; checks answers against cl. */
@@ -431,7 +450,7 @@ static void reply_reloaded(struct req *req, struct db *db, int status, const cha
 
 struct list_ctx {
 	json_t *items;
-	int count;
+	int count, failed;
 	char last_key[24], last_id[37];
 	long long last_seq;
 };
@@ -439,7 +458,12 @@ struct list_ctx {
 static int collect(const struct inspection_row *r, void *ctx)
 {
 	struct list_ctx *c = ctx;
-	json_array_append_new(c->items, inspection_json(r));
+	json_t *j = inspection_json(r);
+	if (!j) { /* a stored document that cannot be rendered: fail loudly, never drop it */
+		c->failed = 1;
+		return 1;
+	}
+	json_array_append_new(c->items, j);
 	snprintf(c->last_key, sizeof c->last_key, "%s", r->created_at);
 	snprintf(c->last_id, sizeof c->last_id, "%s", r->id);
 	c->last_seq = r->seq;
@@ -489,7 +513,7 @@ void inspections_list(struct req *req)
 		return;
 	struct iscope s;
 	iscope_of(&req->principal, &s);
-	struct list_ctx c = {json_array(), 0, "", "", 0};
+	struct list_ctx c = {json_array(), 0, 0, "", "", 0};
 	long long snapshot = -1;
 	enum store_status st = db_begin_read(db);
 	if (st == STORE_OK) {
@@ -497,6 +521,8 @@ void inspections_list(struct req *req)
 		st = inspection_list(db, &s.sc, &f, &q.page, collect, &c);
 		db_commit(db);
 	}
+	if (st == STORE_OK && c.failed)
+		st = STORE_DB;
 	if (st != STORE_OK) {
 		json_decref(c.items);
 		reply_store_error(req, st);
@@ -628,9 +654,16 @@ void inspections_create(struct req *req)
 		goto out;
 	snprintf(r.inspector_id, sizeof r.inspector_id, "%s", req->principal.user_id);
 	enum store_status s = save(db, &cl, &r, 1, 0);
-	if (s == STORE_CONFLICT) /* created meanwhile by a concurrent retry */
-		reply_problem(req, 409, "id_conflict", NULL, "该 id 已被使用，请重试读取");
-	else if (s != STORE_OK)
+	struct inspection_row existing;
+	if (s == STORE_CONFLICT && inspection_get(db, r.id, NULL, &existing) == STORE_OK) {
+		/* created meanwhile by a concurrent retry of the same phone */
+		if (!existing.deleted && ct_equal(existing.create_hash, r.create_hash, 32) &&
+		    strcmp(existing.inspector_id, req->principal.user_id) == 0)
+			reply_inspection(req, 200, &existing);
+		else
+			reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一条观摩记录");
+		inspection_row_release(&existing);
+	} else if (s != STORE_OK)
 		reply_store_error(req, s);
 	else {
 		char location[96];
@@ -720,7 +753,7 @@ static int drop_finding(const struct finding_row *f, void *ctx)
 	copy.description = xstrdup(f->description ? f->description : "");
 	copy.photo_ids = xstrdup(f->photo_ids ? f->photo_ids : "[]");
 	copy.deleted = 1;
-	c->s = finding_update(c->db, &copy, 0);
+	c->s = finding_update(c->db, &copy, copy.version);
 	finding_row_release(&copy);
 	return c->s != STORE_OK;
 }
@@ -813,6 +846,10 @@ void inspections_submit(struct req *req)
 	json_decref(missing);
 	snprintf(r.status, sizeof r.status, "submitted");
 	now_utc(r.submitted_at);
+	/* A resubmission starts a new review; the return stays in the history. */
+	free(r.return_reason);
+	r.return_reason = NULL;
+	r.reviewed_at[0] = r.reviewed_by[0] = '\0';
 	s = save(db, NULL, &r, 0, if_match ? if_match : r.version);
 	if (s == STORE_STALE)
 		reply_stale(req, db, r.id);
@@ -850,7 +887,8 @@ static void review(struct req *req, int approve)
 	if (!approve) {
 		struct verr v;
 		verr_init(&v);
-		const char *reason = field_string(&v, req->json, "reason", FIELD_REQUIRED, 1, 500, NULL);
+		const char *reason =
+		        field_string(&v, req->json, "reason", FIELD_REQUIRED | FIELD_MULTILINE, 1, 500, NULL);
 		int bad = verr_reply(req, &v);
 		verr_release(&v);
 		if (bad)
@@ -884,13 +922,17 @@ void inspections_return(struct req *req)
 
 /* ---- findings ----------------------------------------------------------------------------------- */
 
-/* May the caller write findings on r (and this finding, when given)? */
+/* May the caller write findings on r (and this finding, when given)?
+ * The inspector who owns the visit writes while it is editable, and edits
+ * only the findings they wrote themselves; a supervisor of its subtree (or
+ * admin) writes until it is approved. */
 static int finding_writer_or_reply(struct req *req, const struct inspection_row *r, const struct finding_row *f)
 {
 	int reviewer = policy_decide(&req->principal, ACT_FINDING_REVIEW, r->org_path) == POLICY_ALLOW;
 	if (is_owner(req, r) && !reviewer) {
-		if (f && f->auto_) {
-			reply_problem(req, 403, "forbidden", NULL, "自动生成的问题由答案决定，不能手工修改");
+		if (f && (f->auto_ || strcmp(f->created_by, req->principal.user_id) != 0)) {
+			reply_problem(req, 403, "forbidden", NULL,
+			              f->auto_ ? "自动生成的问题由答案决定，不能手工修改" : "只能修改自己提出的问题");
 			return -1;
 		}
 		if (!editable(r)) {
@@ -910,9 +952,22 @@ static int finding_writer_or_reply(struct req *req, const struct inspection_row 
 	return 0;
 }
 
+/* Inside a write transaction: is the inspection still as it was loaded
+ * (same version), so the permission decided outside still holds? */
+static enum store_status inspection_unchanged(struct db *db, const struct inspection_row *loaded)
+{
+	struct inspection_row now;
+	enum store_status s = inspection_get(db, loaded->id, NULL, &now);
+	if (s != STORE_OK)
+		return s;
+	s = now.version == loaded->version && !now.deleted ? STORE_OK : STORE_STALE;
+	inspection_row_release(&now);
+	return s;
+}
+
 struct flist_ctx {
 	json_t *items;
-	int count;
+	int count, failed;
 	char last_key[24], last_id[37];
 	long long last_seq;
 };
@@ -920,7 +975,12 @@ struct flist_ctx {
 static int collect_finding(const struct finding_row *f, void *ctx)
 {
 	struct flist_ctx *c = ctx;
-	json_array_append_new(c->items, finding_json(f));
+	json_t *j = finding_json(f);
+	if (!j) {
+		c->failed = 1;
+		return 1;
+	}
+	json_array_append_new(c->items, j);
 	snprintf(c->last_key, sizeof c->last_key, "%s", f->created_at);
 	snprintf(c->last_id, sizeof c->last_id, "%s", f->id);
 	c->last_seq = f->seq;
@@ -940,7 +1000,7 @@ void findings_list(struct req *req)
 	struct inspection_row r;
 	if (!db || load_or_reply(req, db, "id", &r) != 0)
 		return;
-	struct flist_ctx c = {json_array(), 0, "", "", 0};
+	struct flist_ctx c = {json_array(), 0, 0, "", "", 0};
 	long long snapshot = -1;
 	enum store_status s = db_begin_read(db);
 	if (s == STORE_OK) {
@@ -948,6 +1008,8 @@ void findings_list(struct req *req)
 		s = finding_list(db, r.id, &q.page, collect_finding, &c);
 		db_commit(db);
 	}
+	if (s == STORE_OK && c.failed)
+		s = STORE_DB;
 	inspection_row_release(&r);
 	if (s != STORE_OK) {
 		json_decref(c.items);
@@ -989,6 +1051,15 @@ static void reply_finding(struct req *req, int status, const struct finding_row 
 	reply_json_new(req, status, finding_json(f));
 }
 
+/* A client retrying a finding create: the same request is the same finding. */
+static void reply_finding_retry(struct req *req, const struct finding_row *existing, const uint8_t hash[32])
+{
+	if (ct_equal(existing->create_hash, hash, 32))
+		reply_finding(req, 200, existing);
+	else
+		reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一个问题");
+}
+
 void findings_create(struct req *req)
 {
 	struct db *db = req_db_or_reply(req);
@@ -1001,17 +1072,30 @@ void findings_create(struct req *req)
 	verr_init(&v);
 	struct checklist cl;
 	int have_cl = 0;
-	if (finding_writer_or_reply(req, &r, NULL) != 0)
-		goto out;
 	json_t *body = body_object_or_reply(req);
 	if (!body)
 		goto out;
 	static const char *const allowed[] = {"id", "severity", "item_code", "description", "photo_ids", NULL};
 	verr_unknown_fields(&v, body, allowed);
 	const char *id = field_uuid(&v, body, "id", 0, NULL);
+	request_hash(body, f.create_hash);
+	if (id) { /* a retry is answered before anything that may have changed since */
+		snprintf(f.id, sizeof f.id, "%s", id);
+		struct finding_row existing;
+		if (finding_get(db, f.id, &existing) == STORE_OK) {
+			reply_finding_retry(req, &existing, f.create_hash);
+			finding_row_release(&existing);
+			goto out;
+		}
+	} else {
+		rand_uuid(f.id);
+	}
+	if (finding_writer_or_reply(req, &r, NULL) != 0)
+		goto out;
 	const char *severity = field_enum(&v, body, "severity", FIELD_REQUIRED, severities, NULL);
 	const char *item_code = field_string(&v, body, "item_code", FIELD_NULLABLE, 1, 64, NULL);
-	const char *description = field_string(&v, body, "description", FIELD_REQUIRED, 1, 2000, NULL);
+	const char *description =
+	        field_string(&v, body, "description", FIELD_REQUIRED | FIELD_MULTILINE, 1, 2000, NULL);
 	f.photo_ids = read_photo_ids(&v, body);
 	if (item_code) {
 		enum store_status s = load_checklist(db, r.template_id, &cl);
@@ -1025,42 +1109,31 @@ void findings_create(struct req *req)
 	}
 	if (verr_reply(req, &v))
 		goto out;
-	if (id) {
-		snprintf(f.id, sizeof f.id, "%s", id);
-		uuid_lower(f.id);
-		struct finding_row existing;
-		if (finding_get(db, f.id, &existing) == STORE_OK) {
-			int same = strcmp(existing.inspection_id, r.id) == 0 &&
-			           strcmp(existing.severity, severity) == 0 &&
-			           strcmp(existing.description ? existing.description : "", description) == 0 &&
-			           strcmp(existing.item_code, item_code ? item_code : "") == 0;
-			if (same)
-				reply_finding(req, 200, &existing);
-			else
-				reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一个问题");
-			finding_row_release(&existing);
-			goto out;
-		}
-	} else {
-		rand_uuid(f.id);
-	}
 	snprintf(f.inspection_id, sizeof f.inspection_id, "%s", r.id);
 	snprintf(f.org_id, sizeof f.org_id, "%s", r.org_id);
 	snprintf(f.item_code, sizeof f.item_code, "%s", item_code ? item_code : "");
 	snprintf(f.severity, sizeof f.severity, "%s", severity);
+	snprintf(f.created_by, sizeof f.created_by, "%s", req->principal.user_id);
 	f.description = xstrdup(description);
 	enum store_status s = db_begin(db);
+	if (s == STORE_OK)
+		s = inspection_unchanged(db, &r);
 	if (s == STORE_OK)
 		s = finding_insert(db, &f);
 	if (s == STORE_OK)
 		s = db_commit(db);
 	else
 		db_rollback(db);
-	if (s == STORE_CONFLICT)
-		reply_problem(req, 409, "id_conflict", NULL, "该 id 已被使用");
-	else if (s != STORE_OK)
+	struct finding_row existing;
+	if (s == STORE_CONFLICT && finding_get(db, f.id, &existing) == STORE_OK) {
+		/* a concurrent retry created it first */
+		reply_finding_retry(req, &existing, f.create_hash);
+		finding_row_release(&existing);
+	} else if (s == STORE_STALE) {
+		reply_problem(req, 409, "conflict", NULL, "观摩记录刚被修改，请刷新后重试");
+	} else if (s != STORE_OK) {
 		reply_store_error(req, s);
-	else {
+	} else {
 		if (!f.photo_ids)
 			f.photo_ids = xstrdup("[]");
 		char location[96];
@@ -1130,7 +1203,7 @@ void findings_update(struct req *req)
 	static const char *const allowed[] = {"severity", "description", "photo_ids", NULL};
 	verr_unknown_fields(&v, body, allowed);
 	const char *severity = field_enum(&v, body, "severity", 0, severities, NULL);
-	const char *description = field_string(&v, body, "description", 0, 1, 2000, NULL);
+	const char *description = field_string(&v, body, "description", FIELD_MULTILINE, 1, 2000, NULL);
 	char *photos = read_photo_ids(&v, body);
 	if (verr_reply(req, &v)) {
 		free(photos);
@@ -1148,7 +1221,14 @@ void findings_update(struct req *req)
 	}
 	enum store_status s = db_begin(db);
 	if (s == STORE_OK)
-		s = finding_update(db, &f, if_match);
+		s = inspection_unchanged(db, &r);
+	if (s == STORE_STALE) {
+		db_rollback(db);
+		reply_problem(req, 409, "conflict", NULL, "观摩记录刚被修改，请刷新后重试");
+		goto out;
+	}
+	if (s == STORE_OK) /* without If-Match, the version read above guards the write */
+		s = finding_update(db, &f, if_match ? if_match : f.version);
 	if (s == STORE_OK)
 		s = db_commit(db);
 	else

@@ -12,9 +12,38 @@
 #include "random.h"
 #include "user_store.h"
 
+/* A copy where reals with an integer value are integers (30.0 and 30 are the
+ * same number to a phone's JSON library). Depth is bounded by the body check. */
+static json_t *canonical_numbers(const json_t *j)
+{
+	if (json_is_real(j)) {
+		double d = json_real_value(j);
+		if (d == (double)(json_int_t)d && d > -9007199254740992.0 && d < 9007199254740992.0)
+			return json_integer((json_int_t)d);
+		return json_real(d);
+	}
+	if (json_is_array(j)) {
+		json_t *out = json_array();
+		size_t i;
+		json_t *e;
+		json_array_foreach((json_t *)j, i, e) json_array_append_new(out, canonical_numbers(e));
+		return out;
+	}
+	if (json_is_object(j)) {
+		json_t *out = json_object();
+		const char *k;
+		json_t *e;
+		json_object_foreach((json_t *)j, k, e) json_object_set_new(out, k, canonical_numbers(e));
+		return out;
+	}
+	return json_incref((json_t *)j);
+}
+
 void request_hash(const json_t *body, uint8_t out[32])
 {
-	char *canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	json_t *canonical = canonical_numbers(body);
+	char *canon = json_dumps(canonical, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	json_decref(canonical);
 	sha256(canon ? canon : "", canon ? strlen(canon) : 0, out);
 	free(canon);
 }
@@ -34,24 +63,35 @@ static int add_string(const char *s, void *ctx)
 	return 0;
 }
 
-static int add_target(const char *org_id, const char *org_name, void *ctx)
+/* Targets shown to a caller: all, or (limit_to) only those in a subtree. */
+struct targets_ctx {
+	const char *limit_to;
+	json_t *ids;
+};
+
+static int add_target(const char *org_id, const char *org_name, const char *org_path, void *ctx)
 {
 	(void)org_name;
-	return add_string(org_id, ctx);
+	struct targets_ctx *c = ctx;
+	if (!c->limit_to || policy_path_in_scope(c->limit_to, org_path))
+		json_array_append_new(c->ids, json_string(org_id));
+	return 0;
 }
 
-/* The round with its targets and inspectors (NULL on a database error). */
-static json_t *round_json(struct db *db, const struct round_row *r)
+/* The round with its targets and inspectors (NULL on a database error).
+ * limit_to (may be NULL) keeps only targets inside that subtree. */
+static json_t *round_json(struct db *db, const struct round_row *r, const char *limit_to)
 {
-	json_t *orgs = json_array(), *inspectors = json_array();
-	if (round_targets(db, r->id, add_target, orgs) != STORE_OK ||
+	struct targets_ctx t = {limit_to, json_array()};
+	json_t *inspectors = json_array();
+	if (round_targets(db, r->id, add_target, &t) != STORE_OK ||
 	    round_inspectors(db, r->id, add_string, inspectors) != STORE_OK) {
-		json_decref(orgs);
+		json_decref(t.ids);
 		json_decref(inspectors);
 		return NULL;
 	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:I, s:s, s:s}", "id", r->id, "month", r->month,
-	                 "title", r->title, "template_id", r->template_id, "org_id", r->org_id, "org_ids", orgs,
+	                 "title", r->title, "template_id", r->template_id, "org_id", r->org_id, "org_ids", t.ids,
 	                 "inspector_ids", inspectors, "status", r->status, "version", (json_int_t)r->version,
 	                 "created_at", r->created_at, "updated_at", r->updated_at);
 }
@@ -59,13 +99,16 @@ static json_t *round_json(struct db *db, const struct round_row *r)
 struct coverage_ctx {
 	struct db *db;
 	const char *round_id;
+	const char *limit_to;
 	json_t *items;
 	int failed;
 };
 
-static int add_coverage(const char *org_id, const char *org_name, void *ctx)
+static int add_coverage(const char *org_id, const char *org_name, const char *org_path, void *ctx)
 {
 	struct coverage_ctx *c = ctx;
+	if (c->limit_to && !policy_path_in_scope(c->limit_to, org_path))
+		return 0;
 	char state[12], inspection_id[37];
 	if (round_org_state(c->db, c->round_id, org_id, state, inspection_id) != STORE_OK) {
 		c->failed = 1;
@@ -78,12 +121,12 @@ static int add_coverage(const char *org_id, const char *org_name, void *ctx)
 }
 
 /* The round with its coverage: each target and how far its visit got. */
-static json_t *round_detail(struct db *db, const struct round_row *r)
+static json_t *round_detail(struct db *db, const struct round_row *r, const char *limit_to)
 {
-	json_t *out = round_json(db, r);
+	json_t *out = round_json(db, r, limit_to);
 	if (!out)
 		return NULL;
-	struct coverage_ctx c = {db, r->id, json_array(), 0};
+	struct coverage_ctx c = {db, r->id, limit_to, json_array(), 0};
 	enum store_status s = round_targets(db, r->id, add_coverage, &c);
 	if (s != STORE_OK || c.failed) {
 		json_decref(c.items);
@@ -94,9 +137,18 @@ static json_t *round_detail(struct db *db, const struct round_row *r)
 	return out;
 }
 
+/* A supervisor or viewer sees a round owned outside their subtree (through
+ * a target inside it) only as far as their subtree reaches. */
+static const char *view_limit(const struct principal *p, const struct round_row *r)
+{
+	if (policy_round_mode(p->role) != 1 || policy_path_in_scope(policy_scope(p), r->org_path))
+		return NULL;
+	return policy_scope(p);
+}
+
 static void reply_round(struct req *req, struct db *db, int status, const struct round_row *r)
 {
-	json_t *out = round_detail(db, r);
+	json_t *out = round_detail(db, r, view_limit(&req->principal, r));
 	if (!out) {
 		reply_store_error(req, STORE_DB);
 		return;
@@ -113,6 +165,7 @@ static int readers_only_or_reply(struct req *req)
 
 struct list_ctx {
 	struct db *db;
+	const struct principal *principal;
 	json_t *items;
 	int count, failed;
 	char last_key[8], last_id[37];
@@ -122,7 +175,7 @@ struct list_ctx {
 static int collect(const struct round_row *r, void *ctx)
 {
 	struct list_ctx *c = ctx;
-	json_t *j = round_json(c->db, r);
+	json_t *j = round_json(c->db, r, view_limit(c->principal, r));
 	if (!j) {
 		c->failed = 1;
 		return 1;
@@ -165,7 +218,7 @@ void rounds_list(struct req *req)
 	struct round_scope rs;
 	char end[ORG_PATH_LEN];
 	round_scope_of(&req->principal, &rs, end, sizeof end);
-	struct list_ctx c = {db, json_array(), 0, 0, "", "", 0};
+	struct list_ctx c = {db, &req->principal, json_array(), 0, 0, "", "", 0};
 	long long snapshot = -1;
 	enum store_status s = db_begin_read(db);
 	if (s == STORE_OK) {
@@ -319,6 +372,20 @@ void rounds_update(struct req *req)
 	free(m);
 }
 
+/* When r->id exists: 200 with it for the same request (same hash), else 409.
+ * Returns 1 when it replied. */
+static int reply_if_retry(struct req *req, struct db *db, const struct round_row *r)
+{
+	struct round_row existing;
+	if (round_get(db, r->id, NULL, &existing) != STORE_OK)
+		return 0;
+	if (ct_equal(existing.create_hash, r->create_hash, 32))
+		reply_round(req, db, 200, &existing);
+	else
+		reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一个观摩轮次");
+	return 1;
+}
+
 static void create_with(struct req *req, struct members *m)
 {
 	if (policy_reply(req, policy_decide(&req->principal, ACT_ROUND_WRITE, NULL)))
@@ -346,6 +413,18 @@ static void create_with(struct req *req, struct members *m)
 		verr_release(&v);
 		return;
 	}
+	struct round_row r;
+	memset(&r, 0, sizeof r);
+	request_hash(body, r.create_hash);
+	if (id) { /* a retry is answered before checks whose inputs may have changed since */
+		snprintf(r.id, sizeof r.id, "%s", id);
+		if (reply_if_retry(req, db, &r)) {
+			verr_release(&v);
+			return;
+		}
+	} else {
+		rand_uuid(r.id);
+	}
 	struct template_row t;
 	if (template_id) {
 		enum store_status s = template_get(db, template_id, &t);
@@ -364,23 +443,6 @@ static void create_with(struct req *req, struct members *m)
 		return;
 	lower_ids(orgs, norgs, m->org_buf);
 	lower_ids(users, nusers, m->user_buf);
-	struct round_row r;
-	memset(&r, 0, sizeof r);
-	request_hash(body, r.create_hash);
-	if (id) {
-		snprintf(r.id, sizeof r.id, "%s", id);
-		uuid_lower(r.id);
-		struct round_row existing;
-		if (round_get(db, r.id, NULL, &existing) == STORE_OK) {
-			if (ct_equal(existing.create_hash, r.create_hash, 32))
-				reply_round(req, db, 200, &existing);
-			else
-				reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一个观摩轮次");
-			return;
-		}
-	} else {
-		rand_uuid(r.id);
-	}
 	snprintf(r.month, sizeof r.month, "%s", month);
 	snprintf(r.title, sizeof r.title, "%s", title);
 	snprintf(r.template_id, sizeof r.template_id, "%s", template_id);
@@ -395,6 +457,8 @@ static void create_with(struct req *req, struct members *m)
 		s = db_commit(db);
 	else
 		db_rollback(db);
+	if (s == STORE_CONFLICT && reply_if_retry(req, db, &r)) /* a concurrent retry won */
+		return;
 	if (s == STORE_OK)
 		s = round_get(db, r.id, NULL, &r);
 	if (s != STORE_OK) {
@@ -453,7 +517,7 @@ static void update_with(struct req *req, struct members *m)
 	if (status)
 		snprintf(r.status, sizeof r.status, "%s", status);
 	/* Keep the members not being replaced. */
-	json_t *current = round_json(db, &r);
+	json_t *current = round_json(db, &r, NULL);
 	if (!current) {
 		reply_store_error(req, STORE_DB);
 		return;
@@ -470,8 +534,8 @@ static void update_with(struct req *req, struct members *m)
 		        json_string_value(e);
 	}
 	enum store_status s = db_begin(db);
-	if (s == STORE_OK)
-		s = round_update(db, &r, if_match);
+	if (s == STORE_OK) /* without If-Match, the version read above guards the write */
+		s = round_update(db, &r, if_match ? if_match : r.version);
 	if (s == STORE_OK)
 		s = round_set_members(db, r.id, orgs, norgs, users, nusers);
 	if (s == STORE_OK)
@@ -483,7 +547,7 @@ static void update_with(struct req *req, struct members *m)
 		struct round_row now;
 		json_t *extra = NULL;
 		if (round_get(db, r.id, NULL, &now) == STORE_OK) {
-			json_t *cur = round_detail(db, &now);
+			json_t *cur = round_detail(db, &now, NULL);
 			if (cur)
 				extra = json_pack("{s:o}", "current", cur);
 		}

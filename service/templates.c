@@ -104,7 +104,8 @@ void templates_create(struct req *req)
 	if (key && !is_code_chars(key))
 		verr_add(&v, "key", "只能包含字母、数字、点、下划线和连字符");
 	const char *name = field_string(&v, body, "name", FIELD_REQUIRED, 1, 100, NULL);
-	const char *description = field_string(&v, body, "description", FIELD_NULLABLE, 0, 2000, NULL);
+	const char *description =
+	        field_string(&v, body, "description", FIELD_NULLABLE | FIELD_MULTILINE, 0, 2000, NULL);
 	struct checklist cl;
 	json_t *dims = json_object_get(body, "dimensions");
 	if (!dims)
@@ -130,6 +131,8 @@ void templates_create(struct req *req)
 			/* Templates are immutable: a retry of the same create returns it. */
 			json_t *stored = json_loads(existing.definition, 0, NULL);
 			int same = strcmp(existing.key, key) == 0 && strcmp(existing.name, name) == 0 &&
+			           strcmp(existing.description ? existing.description : "",
+			                  description ? description : "") == 0 &&
 			           json_equal(json_object_get(stored, "dimensions"), dims);
 			json_decref(stored);
 			if (same) {

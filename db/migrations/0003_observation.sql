@@ -104,6 +104,7 @@ CREATE TABLE findings (
 	description TEXT NOT NULL,
 	photo_ids TEXT NOT NULL DEFAULT '[]',
 	auto INTEGER NOT NULL DEFAULT 0 CHECK (auto IN (0, 1)),
+	created_by TEXT REFERENCES users (id), -- NULL for automatic findings
 	status TEXT NOT NULL DEFAULT 'open',
 	create_hash BLOB,
 	deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),

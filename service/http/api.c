@@ -22,9 +22,33 @@ void verr_release(struct verr *v)
 	v->errors = NULL;
 }
 
+/* Copies s into out (size outlen), cut back to a whole UTF-8 character. */
+static void utf8_copy(char *out, size_t outlen, const char *s)
+{
+	size_t n = strlen(s);
+	if (n >= outlen) {
+		n = outlen - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
 void verr_add(struct verr *v, const char *field, const char *message)
 {
-	json_array_append_new(v->errors, json_pack("{s:s, s:s}", "field", field, "message", message));
+	/* Field paths are built from client keys: never let one that is cut or
+	 * not UTF-8 make the error disappear. */
+	char f[160];
+	utf8_copy(f, sizeof f, field);
+	json_t *e = json_pack("{s:s, s:s}", "field", f, "message", message);
+	for (size_t n = strlen(f), k = 0; !e && n > 0 && k < 3; k++) { /* a character cut by snprintf */
+		f[--n] = '\0';
+		e = json_pack("{s:s, s:s}", "field", f, "message", message);
+	}
+	if (!e)
+		e = json_pack("{s:s, s:s}", "field", "(invalid field name)", "message", message);
+	json_array_append_new(v->errors, e);
 }
 
 int verr_any(const struct verr *v)
@@ -94,6 +118,8 @@ const char *field_string(struct verr *v, const json_t *obj, const char *name, un
 		return NULL;
 	}
 	for (const char *p = s; *p; p++) {
+		if ((flags & FIELD_MULTILINE) && (*p == '\n' || *p == '\r' || *p == '\t'))
+			continue;
 		if ((unsigned char)*p < 0x20) {
 			verr_add(v, name, "不能包含控制字符");
 			return NULL;

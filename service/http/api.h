@@ -31,7 +31,11 @@ int verr_reply(struct req *req, struct verr *v);
 /* Adds "unknown field" for every key of obj not in allowed (NULL-terminated). */
 void verr_unknown_fields(struct verr *v, const json_t *obj, const char *const *allowed);
 
-enum field_flags { FIELD_REQUIRED = 1, FIELD_NULLABLE = 2 };
+enum field_flags {
+	FIELD_REQUIRED = 1,
+	FIELD_NULLABLE = 2,
+	FIELD_MULTILINE = 4, /* allow line breaks and tabs (notes, descriptions, reasons) */
+};
 
 /*
  * A string member of obj (obj may be NULL: every field absent). Returns the

@@ -23,6 +23,29 @@ enum body_result body_read(struct buf *out, long long declared, long long cap, b
 	}
 }
 
+size_t body_json_depth(const char *text, size_t len)
+{
+	size_t depth = 0, max = 0;
+	int in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++; /* skip the escaped character */
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				max = depth;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return max;
+}
+
 int body_is_json_content_type(const char *ct)
 {
 	static const char base[] = "application/json";

@@ -26,6 +26,12 @@ typedef int (*body_read_fn)(void *ctx, char *buf, size_t len);
  */
 enum body_result body_read(struct buf *out, long long declared, long long cap, body_read_fn read, void *ctx);
 
+/* The deepest nesting of [ and { in JSON text (outside strings). Jansson
+ * parses and dumps recursively, and a worker thread's stack is small: bodies
+ * nested deeper than BODY_JSON_MAX_DEPTH are refused before parsing. */
+enum { BODY_JSON_MAX_DEPTH = 32 };
+size_t body_json_depth(const char *text, size_t len);
+
 /* 1 for "application/json", optionally with "; charset=utf-8" (any case,
  * optionally quoted) and nothing else. */
 int body_is_json_content_type(const char *content_type);

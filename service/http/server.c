@@ -268,6 +268,10 @@ static int prepare_body_or_reply(struct req *req)
 		return -1;
 	if (req->body.len == 0)
 		return 0;
+	if (body_json_depth(req->body.data, req->body.len) > BODY_JSON_MAX_DEPTH) {
+		reply_problem(req, 400, "malformed_json", NULL, "JSON 嵌套超过 %d 层", BODY_JSON_MAX_DEPTH);
+		return -1;
+	}
 	json_error_t jerr;
 	req->json = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req->json) {
