@@ -58,7 +58,9 @@ $(TEST_DIR)/CMakeCache.txt:
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DINSPECTD_WERROR=ON \
 		-DINSPECTD_SANITIZE='address;undefined' -DINSPECTD_TEST_ROUTES=ON
 
-test: deps spec-deps $(TEST_DIR)/CMakeCache.txt
+# The release build is compiled too: optimisation brings warnings (-Werror)
+# that the debug build does not see, and `make run` must keep building.
+test: deps spec-deps $(TEST_DIR)/CMakeCache.txt build
 	cmake --build $(TEST_DIR) -j $(JOBS)
 	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS)
 

@@ -20,6 +20,8 @@ cleanup() {
 trap cleanup EXIT
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The demo data (a round with four visits) gives the authenticated reads something to read.
+INSPECTD_LOG_LEVEL=warn "$bin" seed-demo --data "$tmp/data" >/dev/null 2>&1
 INSPECTD_LOG_LEVEL=${INSPECTD_LOG_LEVEL:-info} "$bin" serve --listen "127.0.0.1:$port" --data "$tmp/data" 2>"$tmp/server.log" &
 pid=$!
 for _ in $(seq 1 250); do
@@ -38,8 +40,9 @@ printf '%-28s %12s %10s %10s\n' endpoint "req/s" p50 p99
 
 bench() {
 	local name=$1 path=$2
+	shift 2
 	local out
-	out=$(wrk -t2 -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port$path")
+	out=$(wrk -t2 -c"$conns" -d"$duration" --latency "$@" "http://127.0.0.1:$port$path")
 	local rps p50 p99
 	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
 	p50=$(awk '$1=="50%" {print $2}' <<<"$out")
@@ -54,4 +57,13 @@ bench() {
 
 bench "GET /healthz" /healthz
 bench "GET /readyz (db + disk)" /readyz
+
+# An inspector's reads: JWT verification, the session check and the scoped query.
+token=$(curl -fsS "http://127.0.0.1:$port/api/v1/auth/login" -H 'Content-Type: application/json' \
+	-d '{"username":"liming","password":"demo-password-1"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+visit=$(curl -fsS "http://127.0.0.1:$port/api/v1/me/assignments" -H "Authorization: Bearer $token" |
+	python3 -c 'import json,sys; print(next(i["inspection_id"] for i in json.load(sys.stdin)["items"] if i["inspection_id"]))')
+bench "GET /inspections/{id}" "/api/v1/inspections/$visit" -H "Authorization: Bearer $token"
+bench "GET /inspections?limit=50" "/api/v1/inspections?limit=50" -H "Authorization: Bearer $token"
+bench "GET /me/assignments" "/api/v1/me/assignments" -H "Authorization: Bearer $token"
 echo "peak RSS: $(hwm_kb) KiB"
