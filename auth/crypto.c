@@ -13,6 +13,24 @@ void sha256(const void *data, size_t len, uint8_t out[SHA256_BYTES])
 	crypto_hash_sha256(out, data, len);
 }
 
+_Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(((struct sha256_stream *)0)->state),
+               "sha256_stream too small for libsodium's state");
+
+void sha256_begin(struct sha256_stream *s)
+{
+	crypto_hash_sha256_init((crypto_hash_sha256_state *)(void *)s->state);
+}
+
+void sha256_add(struct sha256_stream *s, const void *data, size_t len)
+{
+	crypto_hash_sha256_update((crypto_hash_sha256_state *)(void *)s->state, data, len);
+}
+
+void sha256_end(struct sha256_stream *s, uint8_t out[SHA256_BYTES])
+{
+	crypto_hash_sha256_final((crypto_hash_sha256_state *)(void *)s->state, out);
+}
+
 void hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[SHA256_BYTES])
 {
 	crypto_auth_hmacsha256_state st;

@@ -14,6 +14,14 @@ enum { SHA256_BYTES = 32 };
 int crypto_init(void);
 
 void sha256(const void *data, size_t len, uint8_t out[SHA256_BYTES]);
+
+/* Streaming SHA-256 for data that never sits in memory whole (photos). */
+struct sha256_stream {
+	uint64_t state[16]; /* crypto_hash_sha256_state (aligned), opaque here */
+};
+void sha256_begin(struct sha256_stream *s);
+void sha256_add(struct sha256_stream *s, const void *data, size_t len);
+void sha256_end(struct sha256_stream *s, uint8_t out[SHA256_BYTES]);
 void hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[SHA256_BYTES]);
 
 /* 1 when a and b (both len bytes) are equal, in time independent of content. */
