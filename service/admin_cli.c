@@ -617,7 +617,7 @@ static enum store_status seed_round(struct db *db)
 		if (complete)
 			snprintf(v.finished_at, sizeof v.finished_at, "2023-03-%02zuT03:10:00Z", 14 + i);
 		json_t *answers = demo_answers(&cl, demo_visits[i].collective_income, complete);
-		v.answers = json_dumps(answers, JSON_COMPACT);
+		v.answers = json_dumps(answers, JSON_OUT);
 		json_decref(answers);
 		v.location = xstrdup("{\"lat\":30.2741,\"lng\":120.1551,\"accuracy_m\":12}");
 		v.notes = xstrdup("村党组织阵地规范，台账齐全。");

@@ -54,6 +54,10 @@ static const struct setting settings[] = {
          "IPv4 addresses/CIDRs of proxies whose X-Real-IP / X-Forwarded-For is believed (empty: none)"},
         {"hash-concurrency", "INSPECTD_HASH_CONCURRENCY", T_INT, "2", 1, 64, OFF(hash_concurrency), CONFIG_CMD_SERVE,
          "password hashes computed at once (19 MiB each)"},
+        {"max-photo-size", "INSPECTD_MAX_PHOTO_SIZE", T_SIZE, "20MiB", 1024, 1LL << 30, OFF(max_photo_size),
+         CONFIG_CMD_SERVE, "largest photo upload (bytes, or with KiB/MiB)"},
+        {"max-photos-per-object", "INSPECTD_MAX_PHOTOS_PER_OBJECT", T_INT, "50", 1, 10000, OFF(max_photos_per_object),
+         CONFIG_CMD_SERVE, "photos one inspection or finding may hold"},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -34,6 +34,8 @@ struct config {
 	long long access_ttl_s;     /* access token lifetime */
 	char *trusted_proxies;      /* comma-separated IPv4 addresses / CIDRs */
 	long long hash_concurrency; /* password hashes at once */
+	long long max_photo_size;   /* bytes of one photo */
+	long long max_photos_per_object;
 };
 
 /* Returns the environment value for name, or NULL (getenv's shape). */

@@ -369,12 +369,12 @@ static void apply_fields(struct verr *v, const struct checklist *cl, const struc
 		verr_add(v, "finished_at", "不能早于 started_at");
 	if (f->has_location) {
 		free(r->location);
-		r->location = f->location ? json_dumps(f->location, JSON_COMPACT) : NULL;
+		r->location = f->location ? json_dumps(f->location, JSON_OUT) : NULL;
 	}
 	if (f->has_answers && f->answers) {
 		checklist_check_answers(cl, f->answers, v);
 		free(r->answers);
-		r->answers = json_dumps(f->answers, JSON_COMPACT);
+		r->answers = json_dumps(f->answers, JSON_OUT);
 	}
 	if (f->has_notes) {
 		free(r->notes);
@@ -385,7 +385,7 @@ static void apply_fields(struct verr *v, const struct checklist *cl, const struc
 	json_t *answers = json_loads(r->answers, 0, NULL);
 	free(r->score);
 	json_t *score = checklist_score(cl, answers ? answers : json_array());
-	r->score = json_dumps(score, JSON_COMPACT);
+	r->score = json_dumps(score, JSON_OUT);
 	json_decref(score);
 	json_decref(answers);
 }
@@ -427,7 +427,7 @@ enum store_status inspection_save(struct db *db, const struct checklist *cl, str
 	json_t *answers = json_loads(r->answers ? r->answers : "[]", 0, NULL);
 	free(r->score);
 	json_t *score = checklist_score(cl, answers ? answers : json_array());
-	r->score = json_dumps(score, JSON_COMPACT);
+	r->score = json_dumps(score, JSON_OUT);
 	json_decref(score);
 	json_decref(answers);
 	return save_in_tx(db, cl, r, insert, 0);
@@ -1042,7 +1042,7 @@ static char *read_photo_ids(struct verr *v, const json_t *body)
 			verr_add(v, f, "须为 UUID");
 		}
 	}
-	return json_dumps(p, JSON_COMPACT);
+	return json_dumps(p, JSON_OUT);
 }
 
 static void reply_finding(struct req *req, int status, const struct finding_row *f)
@@ -1251,4 +1251,53 @@ out:
 	verr_release(&v);
 	finding_row_release(&f);
 	inspection_row_release(&r);
+}
+
+int inspection_visible_to(struct req *req, struct db *db, const char *inspection_id)
+{
+	struct iscope sc;
+	iscope_of(&req->principal, &sc);
+	struct inspection_row r;
+	enum store_status s = inspection_get(db, inspection_id, &sc.sc, &r);
+	if (s == STORE_OK)
+		inspection_row_release(&r);
+	return s == STORE_OK ? 1 : s == STORE_NOT_FOUND ? 0 : -1;
+}
+
+int photo_link_or_reply(struct req *req, struct db *db, const char *inspection_id, const char *finding_id)
+{
+	struct iscope sc;
+	iscope_of(&req->principal, &sc);
+	struct inspection_row r;
+	struct finding_row f;
+	int have_f = 0, rc = -1;
+	enum store_status s;
+	if (finding_id) {
+		s = finding_get(db, finding_id, &f);
+		if (s != STORE_OK) {
+			reply_store_error(req, s);
+			return -1;
+		}
+		have_f = 1;
+		inspection_id = f.inspection_id;
+	}
+	s = inspection_get(db, inspection_id, &sc.sc, &r);
+	if (s != STORE_OK) {
+		reply_store_error(req, s);
+		goto out_f;
+	}
+	if (have_f) {
+		rc = finding_writer_or_reply(req, &r, &f);
+	} else if (!is_owner(req, &r)) {
+		reply_problem(req, 403, "forbidden", NULL, "只有观摩记录的填写人可以添加照片");
+	} else if (!editable(&r)) {
+		reply_invalid_transition(req, &r, "再添加照片");
+	} else {
+		rc = 0;
+	}
+	inspection_row_release(&r);
+out_f:
+	if (have_f)
+		finding_row_release(&f);
+	return rc;
 }

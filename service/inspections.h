@@ -22,6 +22,17 @@ enum store_status inspection_checklist(struct db *db, const char *template_id, s
  * writes it (insert or update) with its automatic findings. */
 enum store_status inspection_save(struct db *db, const struct checklist *cl, struct inspection_row *r, int insert);
 
+/* 1 when the caller sees the inspection, 0 when not, -1 on a database error. */
+struct db;
+int inspection_visible_to(struct req *req, struct db *db, const char *inspection_id);
+
+/*
+ * May the caller attach photos to this inspection or finding (one of them
+ * NULL)? The inspection's own inspector while it is editable; for findings,
+ * its writers. Answers 404/403/409 itself and returns -1; 0 when allowed.
+ */
+int photo_link_or_reply(struct req *req, struct db *db, const char *inspection_id, const char *finding_id);
+
 void findings_list(struct req *req);
 void findings_create(struct req *req);
 void findings_get(struct req *req);

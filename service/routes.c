@@ -10,6 +10,7 @@
 #include "http/server.h"
 #include "ops.h"
 #include "orgs.h"
+#include "photos.h"
 #include "users.h"
 #ifdef INSPECTD_TEST_ROUTES
 #include "testroutes.h"
@@ -65,6 +66,11 @@ const struct route route_table[] = {
 	{"POST",   "/api/v1/inspections/{id}/findings",  findings_create,     ROUTE_BODY_JSON},
 	{"GET",    "/api/v1/findings/{id}",              findings_get,        0},
 	{"PUT",    "/api/v1/findings/{id}",              findings_update,     ROUTE_BODY_JSON},
+
+	/* Evidence photos */
+	{"POST",   "/api/v1/photos",                     photos_upload,       ROUTE_BODY_STREAM},
+	{"GET",    "/api/v1/photos/{id}",                photos_get,          0},
+	{"GET",    "/api/v1/photos/{id}/content",        photos_content,      0},
 #ifdef INSPECTD_TEST_ROUTES
 	TEST_ROUTES
 #endif

@@ -150,7 +150,7 @@ void templates_create(struct req *req)
 	snprintf(t.key, sizeof t.key, "%s", key);
 	snprintf(t.name, sizeof t.name, "%s", name);
 	json_t *def = json_pack("{s:O}", "dimensions", dims);
-	t.definition = json_dumps(def, JSON_COMPACT);
+	t.definition = json_dumps(def, JSON_OUT);
 	t.description = description ? strdup(description) : NULL;
 	json_decref(def);
 	enum store_status s = db_begin(db);

@@ -516,7 +516,7 @@ void query_page(struct req *req, struct verr *v, struct page_query *q)
 
 static json_t *opaque_json(char tag, const char *rest)
 {
-	char raw[sizeof ((struct page_query *)0)->key + 8];
+	char raw[sizeof((struct page_query *)0)->key + 8];
 	snprintf(raw, sizeof raw, "%c:%s", tag, rest);
 	char *enc = cursor_encode(raw);
 	json_t *j = json_string(enc);

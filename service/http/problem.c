@@ -31,6 +31,7 @@ static const struct {
         {"id_conflict", "ID 已被占用"},
         {"invalid_transition", "当前状态不允许此操作"},
         {"incomplete", "观摩记录未填写完整"},
+        {"too_many_photos", "照片数量已达上限"},
         {"too_many_requests", "请求过于频繁"},
         {"header_fields_too_large", "请求头过大"},
         {"internal_error", "服务器内部错误"},
@@ -115,7 +116,7 @@ void problem_render(struct buf *out, int status, const char *code, const char *d
 		{
 			if (is_standard_member(key))
 				continue;
-			char *enc = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+			char *enc = json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY);
 			if (!enc)
 				continue;
 			buf_addc(out, ',');

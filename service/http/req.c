@@ -125,9 +125,9 @@ void reply_json_new(struct req *req, int status, json_t *value)
 		reply_problem(req, 500, "internal_error", NULL, NULL);
 		return;
 	}
-	size_t len = json_dumpb(value, NULL, 0, JSON_COMPACT);
+	size_t len = json_dumpb(value, NULL, 0, JSON_OUT);
 	char *text = malloc(len ? len : 1);
-	if (!text || json_dumpb(value, text, len, JSON_COMPACT) != len) {
+	if (!text || json_dumpb(value, text, len, JSON_OUT) != len) {
 		free(text);
 		json_decref(value);
 		reply_problem(req, 500, "internal_error", NULL, NULL);

@@ -28,6 +28,10 @@ struct db;
 
 enum { REQUEST_ID_MAX = 64 };
 
+/* How JSON is written, to clients and into stored documents: compact, and
+ * reals with 15 significant digits (30.2741, not 30.274100000000001). */
+#define JSON_OUT (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 struct req {
 	struct mg_connection *conn;
 	const struct mg_request_info *ri;

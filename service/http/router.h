@@ -16,6 +16,7 @@ enum route_flag {
 	ROUTE_PUBLIC = 1u << 0,    /* no access token needed */
 	ROUTE_BODY_JSON = 1u << 1, /* takes an application/json object body */
 	ROUTE_METRICS = 1u << 2,   /* exists only while metrics are enabled */
+	ROUTE_BODY_STREAM = 1u << 3, /* the handler reads the body itself (uploads) */
 };
 
 struct route {

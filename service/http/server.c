@@ -247,6 +247,8 @@ static int has_body(const struct req *req)
 /* Body checks and JSON parsing for a matched route. Returns -1 when answered. */
 static int prepare_body_or_reply(struct req *req)
 {
+	if (req->route->flags & ROUTE_BODY_STREAM)
+		return 0;
 	if (!(req->route->flags & ROUTE_BODY_JSON)) {
 		if (has_body(req)) {
 			req->body_unread = 1;
@@ -525,6 +527,13 @@ int server_run(const struct config *cfg)
 		fprintf(stderr, "inspectd: %s\n", err);
 		goto out;
 	}
+	char photos[4096];
+	snprintf(photos, sizeof photos, "%s/photos", cfg->data_dir);
+	srv.blobs = blob_store_open(photos, err, sizeof err);
+	if (!srv.blobs) {
+		fprintf(stderr, "inspectd: %s\n", err);
+		goto out;
+	}
 	int boot = bootstrap_run(srv.db_path, err, sizeof err);
 	if (boot != 0) {
 		fprintf(stderr, "inspectd: %s\n", err);
@@ -607,6 +616,7 @@ int server_run(const struct config *cfg)
 	log_msg(LOG_INFO, "server", "stopped");
 	rc = 0;
 out:
+	blob_store_close(srv.blobs);
 	password_shutdown();
 	memset(&srv.keys, 0, sizeof srv.keys);
 	metrics_free(srv.metrics);

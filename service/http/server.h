@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "blob_store.h"
 #include "jwt_access.h"
 #include "metrics.h"
 #include "router.h"
@@ -26,6 +27,7 @@ struct server {
 	char *db_path;
 	atomic_int draining; /* set on SIGTERM: new requests get 503 */
 	struct jwt_keys keys;
+	struct blob_store *blobs; /* photo bytes */
 };
 
 /* The route table (routes.c), in the order of API.md. */

@@ -1,0 +1,28 @@
+/* Photo metadata rows (the bytes are in the blob store, by sha256). */
+#ifndef INSPECTD_PHOTO_STORE_H
+#define INSPECTD_PHOTO_STORE_H
+
+#include "db.h"
+
+struct photo_row {
+	char id[37];
+	char owner_id[37];
+	char inspection_id[37]; /* "" when none */
+	char finding_id[37];    /* "" when none */
+	char sha256[65];
+	long long size;
+	char mime[16];
+	char taken_at[24]; /* "" when none */
+	int has_location;
+	double lat, lng;
+	char caption[801]; /* "" when none */
+	char uploaded_at[24];
+	long long version;
+};
+
+enum store_status photo_get(struct db *db, const char *id, struct photo_row *out);
+enum store_status photo_insert(struct db *db, struct photo_row *p);
+/* Photos linked to an inspection or finding (column "inspection_id" or "finding_id"). */
+long long photo_count_for(struct db *db, const char *inspection_id, const char *finding_id);
+
+#endif

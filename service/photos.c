@@ -1,0 +1,570 @@
+/*
+ * Evidence photos. An upload streams into the blob store (a temporary file,
+ * counted and hashed on the way, never the whole photo in memory), its type
+ * is decided by magic bytes, its fields and link are checked, and only then
+ * do the bytes get their content address and the metadata row its commit.
+ * Any refusal leaves nothing behind.
+ *
+ * Two shapes: multipart/form-data as WeChat's wx.uploadFile sends it (the
+ * file in field "file", other fields as text parts), or a raw image body
+ * with the fields as query parameters.
+ */
+#include "photos.h"
+
+#include <civetweb.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "blob_store.h"
+#include "inspections.h"
+#include "photo_store.h"
+#include "random.h"
+#include "server.h"
+
+static const char *const text_fields[] = {"id",       "inspection_id", "finding_id", "task_id", "progress_id",
+                                          "taken_at", "lat",           "lng",        "caption", NULL};
+
+enum { FIELD_VALUE_MAX = 1024, MULTIPART_CHUNK_MAX = 8192 };
+
+/* What went wrong while the body streamed in (0: nothing). */
+enum upload_error { UP_OK = 0, UP_TOO_LARGE, UP_NO_SPACE, UP_IO, UP_MALFORMED, UP_FIELDS };
+
+struct upload {
+	struct req *req;
+	struct blob_writer *w;
+	int files;
+	enum upload_error error;
+	char current[32]; /* the part being read: "file", a text field, or "" (skipped) */
+	struct buf value;
+	json_t *fields; /* text field -> string */
+	struct verr *v;
+};
+
+static int is_text_field(const char *key)
+{
+	for (const char *const *f = text_fields; *f; f++)
+		if (strcmp(*f, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Ends the text part being read. */
+static void finish_text(struct upload *u)
+{
+	if (!u->current[0] || strcmp(u->current, "file") == 0)
+		return;
+	json_t *s = json_stringn(buf_cstr(&u->value), u->value.len);
+	if (!s)
+		verr_add(u->v, u->current, "须为 UTF-8 文本");
+	else
+		json_object_set_new(u->fields, u->current, s);
+	u->current[0] = '\0';
+	buf_reset(&u->value);
+}
+
+static enum upload_error from_blob(enum blob_result r)
+{
+	switch (r) {
+	case BLOB_OK: return UP_OK;
+	case BLOB_TOO_LARGE: return UP_TOO_LARGE;
+	case BLOB_NO_SPACE: return UP_NO_SPACE;
+	case BLOB_IO: break;
+	}
+	return UP_IO;
+}
+
+static int on_field_found(const char *key, const char *filename, char *path, size_t pathlen, void *ud)
+{
+	(void)path;
+	(void)pathlen;
+	struct upload *u = ud;
+	finish_text(u);
+	if (u->error)
+		return MG_FORM_FIELD_STORAGE_ABORT;
+	if (filename && filename[0]) { /* civetweb passes "" for text parts */
+		if (strcmp(key, "file") != 0 || ++u->files > 1) {
+			verr_add(u->v, key[0] ? key : "file",
+			         u->files > 1 ? "只能上传一个文件" : "文件须放在 file 字段");
+			u->error = UP_FIELDS;
+			return MG_FORM_FIELD_STORAGE_ABORT;
+		}
+		enum blob_result r = blob_writer_begin(u->req->srv->blobs, u->req->srv->cfg->max_photo_size, &u->w);
+		if (r != BLOB_OK) {
+			u->error = from_blob(r);
+			return MG_FORM_FIELD_STORAGE_ABORT;
+		}
+		snprintf(u->current, sizeof u->current, "file");
+		return MG_FORM_FIELD_STORAGE_GET;
+	}
+	if (!is_text_field(key) || json_object_get(u->fields, key)) {
+		verr_add(u->v, key, is_text_field(key) ? "字段重复" : "unknown field");
+		u->current[0] = '\0';
+		return MG_FORM_FIELD_STORAGE_SKIP;
+	}
+	snprintf(u->current, sizeof u->current, "%s", key);
+	return MG_FORM_FIELD_STORAGE_GET;
+}
+
+static int on_field_get(const char *key, const char *value, size_t valuelen, void *ud)
+{
+	(void)key; /* later chunks of a part come with an empty key: u->current knows */
+	struct upload *u = ud;
+	if (u->error)
+		return MG_FORM_FIELD_HANDLE_ABORT;
+	/* civetweb hands out at most its buffer per call; more means a broken part */
+	if (valuelen > MULTIPART_CHUNK_MAX) {
+		u->error = UP_MALFORMED;
+		return MG_FORM_FIELD_HANDLE_ABORT;
+	}
+	if (strcmp(u->current, "file") == 0) {
+		enum blob_result r = blob_writer_write(u->w, value, valuelen);
+		if (r != BLOB_OK) {
+			u->error = from_blob(r);
+			return MG_FORM_FIELD_HANDLE_ABORT;
+		}
+	} else if (u->current[0]) {
+		if (u->value.len + valuelen > FIELD_VALUE_MAX) {
+			verr_add(u->v, u->current, "过长");
+			u->error = UP_FIELDS;
+			return MG_FORM_FIELD_HANDLE_ABORT;
+		}
+		buf_add(&u->value, value, valuelen);
+	}
+	return MG_FORM_FIELD_HANDLE_GET;
+}
+
+static int read_multipart(struct upload *u)
+{
+	struct mg_form_data_handler h = {on_field_found, on_field_get, NULL, u};
+	int n = mg_handle_form_request(u->req->conn, &h);
+	finish_text(u);
+	if (n < 0 && !u->error)
+		u->error = UP_MALFORMED;
+	return u->error ? -1 : 0;
+}
+
+static int read_raw(struct upload *u)
+{
+	enum blob_result r = blob_writer_begin(u->req->srv->blobs, u->req->srv->cfg->max_photo_size, &u->w);
+	if (r != BLOB_OK) {
+		u->error = from_blob(r);
+		return -1;
+	}
+	u->files = 1;
+	char chunk[8192];
+	for (;;) {
+		int n = mg_read(u->req->conn, chunk, sizeof chunk);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			u->error = UP_MALFORMED;
+			return -1;
+		}
+		r = blob_writer_write(u->w, chunk, (size_t)n);
+		if (r != BLOB_OK) {
+			u->error = from_blob(r);
+			return -1;
+		}
+	}
+	long long declared = u->req->ri->content_length;
+	if (declared >= 0 && blob_writer_size(u->w) != declared) {
+		u->error = UP_MALFORMED;
+		return -1;
+	}
+	/* fields from the query string */
+	const char *qs = u->req->ri->query_string;
+	for (const char *p = qs; p && *p;) {
+		size_t len = strcspn(p, "&");
+		char name[64];
+		size_t nlen = strcspn(p, "=&");
+		if (nlen > 0 && nlen < sizeof name) {
+			memcpy(name, p, nlen);
+			name[nlen] = '\0';
+			char value[FIELD_VALUE_MAX + 1];
+			int vn = query_param(u->req, name, value, sizeof value);
+			if (!is_text_field(name))
+				verr_add(u->v, name, "unknown field");
+			else if (vn < 0)
+				verr_add(u->v, name, "取值无效或过长");
+			else
+				json_object_set_new(u->fields, name, json_string(value));
+		}
+		p += len;
+		p += *p == '&';
+	}
+	return 0;
+}
+
+static int is_multipart(const char *ct)
+{
+	return ct && strncasecmp(ct, "multipart/form-data", 19) == 0 && (ct[19] == ';' || ct[19] == ' ' || !ct[19]);
+}
+
+static int is_raw_image(const char *ct)
+{
+	static const char *const types[] = {"image/jpeg", "image/png", "image/webp", "image/heic"};
+	if (!ct)
+		return 0;
+	size_t n = strcspn(ct, "; ");
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (n == strlen(types[i]) && strncasecmp(ct, types[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reads the text fields into p; errors to v. */
+static void read_fields(struct verr *v, const json_t *f, struct photo_row *p, const char **id, const char **inspection,
+                        const char **finding)
+{
+	*id = field_uuid(v, f, "id", 0, NULL);
+	*inspection = field_uuid(v, f, "inspection_id", 0, NULL);
+	*finding = field_uuid(v, f, "finding_id", 0, NULL);
+	if (*inspection && *finding)
+		verr_add(v, "finding_id", "照片只能属于一个对象");
+	if (json_object_get(f, "task_id"))
+		verr_add(v, "task_id", "整改任务尚不支持照片");
+	if (json_object_get(f, "progress_id"))
+		verr_add(v, "progress_id", "整改进展尚不支持照片");
+	const char *taken = field_string(v, f, "taken_at", 0, 1, 40, NULL);
+	long long epoch;
+	if (taken && timestamp_normalize(taken, p->taken_at, sizeof p->taken_at, &epoch) != 0)
+		verr_add(v, "taken_at", "须为 RFC 3339 时间");
+	const char *lat = field_string(v, f, "lat", 0, 1, 32, NULL);
+	const char *lng = field_string(v, f, "lng", 0, 1, 32, NULL);
+	if (!lat != !lng)
+		verr_add(v, lat ? "lng" : "lat", "lat 与 lng 须同时提供");
+	if (lat && lng) {
+		char *end1, *end2;
+		p->lat = strtod(lat, &end1);
+		p->lng = strtod(lng, &end2);
+		if (*end1 || p->lat < -90 || p->lat > 90 || p->lat != p->lat)
+			verr_add(v, "lat", "须为 -90 到 90 之间的数字");
+		if (*end2 || p->lng < -180 || p->lng > 180 || p->lng != p->lng)
+			verr_add(v, "lng", "须为 -180 到 180 之间的数字");
+		p->has_location = 1;
+	}
+	const char *caption = field_string(v, f, "caption", 0, 1, 200, NULL);
+	snprintf(p->caption, sizeof p->caption, "%s", caption ? caption : "");
+}
+
+static json_t *photo_json(const struct photo_row *p)
+{
+	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:I, s:s, s:n, s:n, s:o, s:o, s:o, s:o, s:s, s:I}", "id",
+	                      p->id, "owner_id", p->owner_id, "inspection_id",
+	                      p->inspection_id[0] ? json_string(p->inspection_id) : json_null(), "finding_id",
+	                      p->finding_id[0] ? json_string(p->finding_id) : json_null(), "sha256", p->sha256, "size",
+	                      (json_int_t)p->size, "mime", p->mime, "width", "height", "taken_at",
+	                      p->taken_at[0] ? json_string(p->taken_at) : json_null(), "lat",
+	                      p->has_location ? json_real(p->lat) : json_null(), "lng",
+	                      p->has_location ? json_real(p->lng) : json_null(), "caption",
+	                      p->caption[0] ? json_string(p->caption) : json_null(), "uploaded_at", p->uploaded_at,
+	                      "version", (json_int_t)p->version);
+	return o;
+}
+
+static void reply_photo(struct req *req, int status, const struct photo_row *p)
+{
+	set_etag(req, p->version);
+	reply_json_new(req, status, photo_json(p));
+}
+
+static void reply_stream_error(struct req *req, struct upload *u)
+{
+	req->body_unread = 1; /* the rest of the body was not read: close the connection */
+	switch (u->error) {
+	case UP_TOO_LARGE:
+		reply_problem(req, 413, "payload_too_large", NULL, "照片超过上限 %lld 字节",
+		              req->srv->cfg->max_photo_size);
+		break;
+	case UP_NO_SPACE: reply_problem(req, 507, "insufficient_storage", NULL, "存储空间不足，照片未保存"); break;
+	case UP_FIELDS:
+		if (!verr_reply(req, u->v))
+			reply_problem(req, 422, "validation_failed", NULL, "表单字段无效");
+		break;
+	case UP_MALFORMED: {
+		json_t *extra =
+		        json_pack("{s:[{s:s, s:s}]}", "errors", "field", "file", "message", "上传内容不完整或格式错误");
+		reply_problem(req, 422, "validation_failed", extra, "上传内容不完整或格式错误");
+		json_decref(extra);
+		break;
+	}
+	case UP_IO:
+	case UP_OK: reply_problem(req, 500, "internal_error", NULL, NULL); break;
+	}
+}
+
+void photos_upload(struct req *req)
+{
+	if (req->principal.role == ROLE_VIEWER || req->principal.role == ROLE_INVALID) {
+		req->body_unread = 1;
+		reply_problem(req, 403, "forbidden", NULL, "当前角色不能上传照片");
+		return;
+	}
+	const char *ct = mg_get_header(req->conn, "Content-Type");
+	int multipart = is_multipart(ct);
+	if (!multipart && !is_raw_image(ct)) {
+		/* never hand other bodies (url-encoded ones) to civetweb's form parser */
+		req->body_unread = 1;
+		reply_problem(
+		        req, 415, "unsupported_media_type", NULL,
+		        "请用 multipart/form-data（file 字段）或 image/jpeg、image/png、image/webp、image/heic 上传");
+		return;
+	}
+	if (req->ri->content_length > req->srv->cfg->max_photo_size + (multipart ? 65536 : 0)) {
+		req->body_unread = 1;
+		reply_problem(req, 413, "payload_too_large", NULL, "照片超过上限 %lld 字节",
+		              req->srv->cfg->max_photo_size);
+		return;
+	}
+	struct db *db = req_db_or_reply(req);
+	if (!db) {
+		req->body_unread = 1;
+		return;
+	}
+	struct verr v;
+	verr_init(&v);
+	struct upload u = {.req = req, .fields = json_object(), .v = &v};
+	struct photo_row p;
+	memset(&p, 0, sizeof p);
+	int ok = multipart ? read_multipart(&u) == 0 : read_raw(&u) == 0;
+	if (!ok) {
+		reply_stream_error(req, &u);
+		goto out;
+	}
+	if (u.files == 0 || !u.w || blob_writer_size(u.w) == 0)
+		verr_add(&v, "file", u.files == 0 ? "缺少文件" : "文件为空");
+	const char *id, *inspection_id, *finding_id;
+	read_fields(&v, u.fields, &p, &id, &inspection_id, &finding_id);
+	if (verr_reply(req, &v))
+		goto out;
+	size_t head_len;
+	const uint8_t *head = blob_writer_head(u.w, &head_len);
+	const char *mime = image_sniff(head, head_len);
+	if (!mime) {
+		reply_problem(req, 415, "unsupported_media_type", NULL, "文件不是 JPEG、PNG、WebP 或 HEIC 图片");
+		goto out;
+	}
+	snprintf(p.mime, sizeof p.mime, "%s", mime);
+	p.size = blob_writer_size(u.w);
+	struct photo_row existing;
+	int retry = id && (snprintf(p.id, sizeof p.id, "%s", id), photo_get(db, p.id, &existing) == STORE_OK);
+	if (!retry) {
+		if ((inspection_id || finding_id) && photo_link_or_reply(req, db, inspection_id, finding_id) != 0)
+			goto out;
+		long long have = inspection_id || finding_id ? photo_count_for(db, inspection_id, finding_id) : 0;
+		if (have >= req->srv->cfg->max_photos_per_object) {
+			reply_problem(req, 409, "too_many_photos", NULL, "该对象的照片已达上限 %lld 张",
+			              req->srv->cfg->max_photos_per_object);
+			goto out;
+		}
+	}
+	int existed = 0;
+	enum blob_result br = blob_writer_commit(u.w, p.sha256, &existed);
+	u.w = NULL;
+	if (br != BLOB_OK) {
+		u.error = from_blob(br);
+		reply_stream_error(req, &u);
+		goto out;
+	}
+	if (retry) { /* the same id again: the same bytes from the same uploader are the same photo */
+		if (strcmp(existing.sha256, p.sha256) == 0 && strcmp(existing.owner_id, req->principal.user_id) == 0) {
+			reply_photo(req, 200, &existing);
+		} else {
+			if (!existed)
+				blob_remove(req->srv->blobs, p.sha256);
+			reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一张照片");
+		}
+		goto out;
+	}
+	if (!id)
+		rand_uuid(p.id);
+	snprintf(p.owner_id, sizeof p.owner_id, "%s", req->principal.user_id);
+	snprintf(p.inspection_id, sizeof p.inspection_id, "%s", inspection_id ? inspection_id : "");
+	snprintf(p.finding_id, sizeof p.finding_id, "%s", finding_id ? finding_id : "");
+	enum store_status s = db_begin(db);
+	if (s == STORE_OK)
+		s = photo_insert(db, &p);
+	if (s == STORE_OK)
+		s = db_commit(db);
+	else
+		db_rollback(db);
+	if (s != STORE_OK) {
+		if (!existed) /* no row points at these bytes */
+			blob_remove(req->srv->blobs, p.sha256);
+		if (s == STORE_CONFLICT && photo_get(db, p.id, &existing) == STORE_OK &&
+		    strcmp(existing.sha256, p.sha256) == 0 && strcmp(existing.owner_id, req->principal.user_id) == 0)
+			reply_photo(req, 200, &existing); /* a concurrent retry stored it */
+		else if (s == STORE_CONFLICT)
+			reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一张照片");
+		else
+			reply_store_error(req, s);
+		goto out;
+	}
+	char location[96];
+	snprintf(location, sizeof location, "/api/v1/photos/%s", p.id);
+	req_header_add(req, "Location", location);
+	reply_photo(req, 201, &p);
+out:
+	blob_writer_abort(u.w);
+	buf_release(&u.value);
+	json_decref(u.fields);
+	verr_release(&v);
+}
+
+/* Loads {id} when the caller may see it: admin, the uploader, or whoever
+ * sees the inspection it belongs to (directly or through its finding). */
+static int load_visible_or_reply(struct req *req, struct db *db, struct photo_row *p)
+{
+	char id[37];
+	if (path_uuid_or_reply(req, "id", id) != 0)
+		return -1;
+	enum store_status s = photo_get(db, id, p);
+	if (s != STORE_OK) {
+		reply_store_error(req, s);
+		return -1;
+	}
+	if (req->principal.role == ROLE_ADMIN || strcmp(p->owner_id, req->principal.user_id) == 0)
+		return 0;
+	const char *inspection = p->inspection_id[0] ? p->inspection_id : NULL;
+	struct finding_row f;
+	int have_f = 0;
+	if (!inspection && p->finding_id[0] && finding_get(db, p->finding_id, &f) == STORE_OK) {
+		have_f = 1;
+		inspection = f.inspection_id;
+	}
+	int visible = inspection ? inspection_visible_to(req, db, inspection) : 0;
+	if (have_f)
+		finding_row_release(&f);
+	if (visible == 1)
+		return 0;
+	reply_store_error(req, visible < 0 ? STORE_DB : STORE_NOT_FOUND);
+	return -1;
+}
+
+void photos_get(struct req *req)
+{
+	struct db *db = req_db_or_reply(req);
+	struct photo_row p;
+	if (!db || load_visible_or_reply(req, db, &p) != 0)
+		return;
+	reply_photo(req, 200, &p);
+}
+
+/* Parses a single "bytes=a-b" range against size. 0: whole body; 1: range
+ * in *from..*to; -1: unsatisfiable. Several ranges: whole body. */
+static int parse_range(const char *h, long long size, long long *from, long long *to)
+{
+	if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
+		return 0;
+	const char *p = h + 6;
+	char *end;
+	if (*p == '-') {
+		long long n = strtoll(p + 1, &end, 10);
+		if (*end || n <= 0 || p[1] < '0' || p[1] > '9')
+			return 0;
+		if (size == 0)
+			return -1;
+		*from = n >= size ? 0 : size - n;
+		*to = size - 1;
+		return 1;
+	}
+	if (*p < '0' || *p > '9')
+		return 0;
+	long long a = strtoll(p, &end, 10);
+	if (*end != '-')
+		return 0;
+	long long b = size - 1;
+	if (end[1]) {
+		char *end2;
+		if (end[1] < '0' || end[1] > '9')
+			return 0;
+		b = strtoll(end + 1, &end2, 10);
+		if (*end2 || b < a)
+			return 0;
+	}
+	if (a >= size)
+		return -1;
+	*from = a;
+	*to = b >= size ? size - 1 : b;
+	return 1;
+}
+
+void photos_content(struct req *req)
+{
+	struct db *db = req_db_or_reply(req);
+	struct photo_row p;
+	if (!db || load_visible_or_reply(req, db, &p) != 0)
+		return;
+	char etag[80];
+	snprintf(etag, sizeof etag, "\"%s\"", p.sha256);
+	const char *inm = mg_get_header(req->conn, "If-None-Match");
+	if (inm && strstr(inm, etag)) {
+		req_header_add(req, "ETag", etag);
+		req_header_add(req, "Cache-Control", "private, max-age=31536000, immutable");
+		reply_send(req, 304, NULL, NULL, 0, 0);
+		return;
+	}
+	long long size = 0;
+	int fd = blob_open(req->srv->blobs, p.sha256, &size);
+	if (fd < 0) {
+		struct log_line l;
+		if (log_begin(&l, LOG_ERROR, "photos", "stored bytes missing")) {
+			log_str(&l, "photo_id", p.id);
+			log_str(&l, "sha256", p.sha256);
+			log_end(&l);
+		}
+		reply_problem(req, 500, "internal_error", NULL, NULL);
+		return;
+	}
+	long long from = 0, to = size - 1;
+	int range = parse_range(mg_get_header(req->conn, "Range"), size, &from, &to);
+	if (range < 0) {
+		close(fd);
+		char cr[64];
+		snprintf(cr, sizeof cr, "bytes */%lld", size);
+		req_header_add(req, "Content-Range", cr);
+		reply_problem(req, 416, "range_not_satisfiable", NULL, "请求范围超出照片大小 %lld 字节", size);
+		return;
+	}
+	long long len = to - from + 1;
+	int status = range ? 206 : 200;
+	req_header_add(req, "ETag", etag);
+	req_header_add(req, "Cache-Control", "private, max-age=31536000, immutable");
+	/* headers in one write, then the bytes in chunks: a photo never sits in memory whole */
+	struct buf h = BUF_INIT;
+	buf_printf(&h,
+	           "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %lld\r\nX-Request-Id: %s\r\n"
+	           "X-Content-Type-Options: nosniff\r\nContent-Disposition: inline\r\nAccept-Ranges: bytes\r\n",
+	           status, range ? "Partial Content" : "OK", p.mime, len, req->request_id);
+	if (range)
+		buf_printf(&h, "Content-Range: bytes %lld-%lld/%lld\r\n", from, to, size);
+	buf_add(&h, req->headers.data ? req->headers.data : "", req->headers.len);
+	buf_adds(&h, "\r\n");
+	req->status = status;
+	int ok = mg_write(req->conn, h.data, h.len) > 0;
+	req->bytes_out = h.len;
+	buf_release(&h);
+	if (ok && strcmp(req->method, "HEAD") != 0) {
+		enum { CHUNK = 65536 };
+		char *chunk = xmalloc(CHUNK); /* worker threads have small stacks */
+		long long off = from, left = len;
+		while (left > 0) {
+			ssize_t n = pread(fd, chunk, left < CHUNK ? (size_t)left : CHUNK, off);
+			if (n <= 0 || mg_write(req->conn, chunk, (size_t)n) <= 0)
+				break; /* the client went away or the disk failed: the connection ends short */
+			off += n;
+			left -= n;
+			req->bytes_out += (size_t)n;
+		}
+		free(chunk);
+	}
+	close(fd);
+}
