@@ -1176,3 +1176,162 @@ void assert_created(const struct http_resp *r, const char *want, long long versi
 		fail_msg("Location is %s, want …%s", loc, want);
 	assert_etag(r, version);
 }
+
+/* ==== Photos ==== */
+
+void byte_src_read(const struct byte_src *src, size_t off, void *dst, size_t n)
+{
+	unsigned char *d = dst;
+	if (off + n > src->total)
+		fail_msg("byte_src_read: %zu + %zu past %zu", off, n, src->total);
+	size_t i = 0;
+	if (off < src->head_len) {
+		size_t k = src->head_len - off < n ? src->head_len - off : n;
+		memcpy(d, (const unsigned char *)src->head + off, k);
+		i = k;
+	}
+	if (i < n)
+		memset(d + i, src->fill, n - i);
+}
+
+struct src_cursor {
+	const struct byte_src *src;
+	size_t off;
+};
+
+static size_t src_cursor_read(char *dest, size_t size, size_t nmemb, void *ud)
+{
+	struct src_cursor *c = ud;
+	size_t n = size * nmemb, left = c->src->total - c->off;
+	if (n > left)
+		n = left;
+	byte_src_read(c->src, c->off, dest, n);
+	c->off += n;
+	return n;
+}
+
+static int src_cursor_seek(void *ud, curl_off_t offset, int origin)
+{
+	struct src_cursor *c = ud;
+	if (origin != SEEK_SET || offset < 0 || (size_t)offset > c->src->total)
+		return CURL_SEEKFUNC_CANTSEEK;
+	c->off = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+static size_t photo_on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+	buf_add(ud, data, size * nmemb);
+	return size * nmemb;
+}
+
+static size_t photo_on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct buf *h = ud;
+	size_t n = size * nmemb;
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+		buf_reset(h); /* keep only the final response's headers */
+	buf_add(h, data, n);
+	return n;
+}
+
+/* Sets the common options, performs, fills out and cleans up c and hl. */
+static void photo_perform(CURL *c, struct curl_slist *hl, const char *bearer, long timeout_ms, struct http_resp *out)
+{
+	char *auth = NULL;
+	if (bearer) {
+		size_t len = strlen(bearer) + 32;
+		auth = malloc(len);
+		assert_non_null(auth);
+		snprintf(auth, len, "Authorization: Bearer %s", bearer);
+		hl = curl_slist_append(hl, auth);
+	}
+	hl = curl_slist_append(hl, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 60000L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, photo_on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &out->body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, photo_on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &out->headers);
+	char errbuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	CURLcode rc = curl_easy_perform(c);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+	} else {
+		long got = 0;
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &got);
+		fprintf(stderr, "photo upload: libcurl error %d (%s)%s; response code so far %ld\n", (int)rc,
+		        curl_easy_strerror(rc), errbuf[0] ? errbuf : "", got);
+		out->status = 0;
+	}
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	free(auth);
+}
+
+void photo_upload_form(struct server_proc *s, const char *bearer, const struct form_part *parts, size_t nparts,
+                       long timeout_ms, struct http_resp *out)
+{
+	memset(out, 0, sizeof *out);
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* reference counted; the harness has done it already */
+	CURL *c = curl_easy_init();
+	assert_non_null(c);
+	curl_mime *mime = curl_mime_init(c);
+	struct src_cursor *cursors = calloc(nparts ? nparts : 1, sizeof *cursors);
+	assert_non_null(cursors);
+	for (size_t i = 0; i < nparts; i++) {
+		curl_mimepart *p = curl_mime_addpart(mime);
+		curl_mime_name(p, parts[i].name);
+		if (parts[i].src) {
+			cursors[i].src = parts[i].src;
+			curl_mime_data_cb(p, (curl_off_t)parts[i].src->total, src_cursor_read, src_cursor_seek, NULL,
+			                  &cursors[i]);
+			if (parts[i].filename)
+				curl_mime_filename(p, parts[i].filename);
+			if (parts[i].type)
+				curl_mime_type(p, parts[i].type);
+		} else {
+			curl_mime_data(p, parts[i].value ? parts[i].value : "", CURL_ZERO_TERMINATED);
+		}
+	}
+	char url[512];
+	url_of(s, "/api/v1/photos", url, sizeof url);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+	photo_perform(c, NULL, bearer, timeout_ms, out);
+	curl_mime_free(mime);
+	free(cursors);
+	curl_global_cleanup();
+}
+
+void photo_upload_raw(struct server_proc *s, const char *bearer, const char *query, const char *type,
+                      const struct byte_src *src, long timeout_ms, struct http_resp *out)
+{
+	memset(out, 0, sizeof *out);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	CURL *c = curl_easy_init();
+	assert_non_null(c);
+	struct src_cursor cur = {src, 0};
+	struct buf url = BUF_INIT;
+	buf_printf(&url, "%s/api/v1/photos%s%s", s->base_url, query ? "?" : "", query ? query : "");
+	curl_easy_setopt(c, CURLOPT_URL, buf_cstr(&url));
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, src_cursor_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &cur);
+	curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, src_cursor_seek);
+	curl_easy_setopt(c, CURLOPT_SEEKDATA, &cur);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)src->total);
+	struct curl_slist *hl = NULL;
+	char ct[160];
+	if (type) {
+		snprintf(ct, sizeof ct, "Content-Type: %s", type);
+		hl = curl_slist_append(hl, ct);
+	} else {
+		hl = curl_slist_append(hl, "Content-Type:");
+	}
+	photo_perform(c, hl, bearer, timeout_ms, out);
+	buf_release(&url);
+	curl_global_cleanup();
+}

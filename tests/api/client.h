@@ -316,3 +316,48 @@ json_t *ids_of(const json_t *items);
 void assert_created(const struct http_resp *r, const char *want, long long version);
 
 #endif
+
+/* ==== Photos ==== */
+
+/*
+ * Bytes made on the fly: head, then fill up to total bytes in all, so a
+ * 20 MiB body never sits in memory (and hashing it needs no copy).
+ */
+struct byte_src {
+	const void *head;
+	size_t head_len;
+	size_t total; /* >= head_len */
+	unsigned char fill;
+};
+/* Copies bytes [off, off + n) of src into dst (n must fit). */
+void byte_src_read(const struct byte_src *src, size_t off, void *dst, size_t n);
+
+/*
+ * One part of a multipart/form-data body: a text field (src NULL: value,
+ * sent without a Content-Type, as wx.uploadFile sends formData) or a file
+ * (src set; filename and type may be NULL: left out).
+ */
+struct form_part {
+	const char *name;
+	const char *value;
+	const struct byte_src *src;
+	const char *filename;
+	const char *type;
+};
+
+/*
+ * POST /api/v1/photos the way WeChat's wx.uploadFile does: "Content-Type:
+ * multipart/form-data; boundary=…" built with libcurl's curl_mime, with a
+ * Content-Length, the parts in the order given (WeChat: the formData text
+ * fields first, then the file in field "file"). The file bytes stream from
+ * their byte_src. timeout_ms 0 means 60 s. out->status is 0 when the
+ * exchange failed at the connection level (the libcurl error is printed).
+ */
+void photo_upload_form(struct server_proc *s, const char *bearer, const struct form_part *parts, size_t nparts,
+                       long timeout_ms, struct http_resp *out);
+/*
+ * POST /api/v1/photos[?query] with the raw bytes of src as the body and
+ * "Content-Type: <type>" (type NULL: no Content-Type at all).
+ */
+void photo_upload_raw(struct server_proc *s, const char *bearer, const char *query, const char *type,
+                      const struct byte_src *src, long timeout_ms, struct http_resp *out);
