@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* O_TMPFILE */
 #include "blob_store.h"
 
 #include <dirent.h>
@@ -23,7 +24,8 @@ struct blob_store {
 struct blob_writer {
 	struct blob_store *bs;
 	int fd;
-	char path[PATH_MAX];
+	int anonymous;       /* an O_TMPFILE: no name until commit links one */
+	char path[PATH_MAX]; /* the named temporary file otherwise */
 	long long size, max;
 	struct sha256_stream hash;
 	uint8_t head[BLOB_HEAD_BYTES];
@@ -103,10 +105,18 @@ enum blob_result blob_writer_begin(struct blob_store *bs, long long max_bytes, s
 	struct blob_writer *w = xcalloc(1, sizeof *w);
 	w->bs = bs;
 	w->max = max_bytes;
-	snprintf(w->path, sizeof w->path, "%s/upload-XXXXXX", bs->tmp);
-	w->fd = mkstemp(w->path);
-	if (w->fd >= 0)
-		fcntl(w->fd, F_SETFD, FD_CLOEXEC);
+	/* Preferably an anonymous file: nothing is ever visible before commit,
+	 * and a crash or an abort leaves nothing at all. */
+	w->fd = open(bs->tmp, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640);
+	if (w->fd >= 0) {
+		w->anonymous = 1;
+		snprintf(w->path, sizeof w->path, "%s/(anonymous)", bs->tmp);
+	} else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
+		snprintf(w->path, sizeof w->path, "%s/upload-XXXXXX", bs->tmp);
+		w->fd = mkstemp(w->path); /* a filesystem without O_TMPFILE */
+		if (w->fd >= 0)
+			fcntl(w->fd, F_SETFD, FD_CLOEXEC);
+	}
 	if (w->fd < 0) {
 		enum blob_result r = from_errno();
 		log_errno("cannot create a temporary file", w->path);
@@ -165,7 +175,8 @@ void blob_writer_abort(struct blob_writer *w)
 		return;
 	if (w->fd >= 0)
 		close(w->fd);
-	unlink(w->path);
+	if (!w->anonymous)
+		unlink(w->path);
 	free(w);
 }
 
@@ -205,8 +216,6 @@ enum blob_result blob_writer_commit(struct blob_writer *w, char sha256_out[BLOB_
 		log_errno("fsync failed", w->path);
 		goto fail;
 	}
-	close(w->fd);
-	w->fd = -1;
 	char dir[PATH_MAX], file[PATH_MAX + 80];
 	blob_paths(w->bs, sha256_out, dir, sizeof dir, file, sizeof file);
 	struct stat st;
@@ -220,11 +229,30 @@ enum blob_result blob_writer_commit(struct blob_writer *w, char sha256_out[BLOB_
 		log_errno("cannot create directory", dir);
 		goto fail;
 	}
-	/* rename is atomic: the address holds nothing or the whole file */
-	if (rename(w->path, file) != 0) {
-		r = from_errno();
-		log_errno("rename failed", file);
-		goto fail;
+	/* Both ways are atomic: the address holds nothing or the whole file. */
+	if (w->anonymous) {
+		char proc[64];
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", w->fd);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, file, AT_SYMLINK_FOLLOW) != 0) {
+			if (errno == EEXIST) { /* stored meanwhile by a concurrent upload */
+				*existed = 1;
+				blob_writer_abort(w);
+				return BLOB_OK;
+			}
+			r = from_errno();
+			log_errno("link failed", file);
+			goto fail;
+		}
+		close(w->fd);
+		w->fd = -1;
+	} else {
+		close(w->fd);
+		w->fd = -1;
+		if (rename(w->path, file) != 0) {
+			r = from_errno();
+			log_errno("rename failed", file);
+			goto fail;
+		}
 	}
 	if (fsync_dir(dir) != 0) {
 		r = from_errno();

@@ -4,9 +4,11 @@
  * object storage can be a second backend later).
  *
  * Writing streams: bytes go to a temporary file in <root>/tmp (the same
- * filesystem), counted against a cap and hashed as they pass; commit fsyncs
- * the file, renames it to its content address (or drops it when those bytes
- * are already stored) and fsyncs the directory. Nothing is ever half-written
+ * filesystem; an anonymous O_TMPFILE where the filesystem has them, so
+ * nothing is visible before commit and a crash leaves nothing), counted
+ * against a cap and hashed as they pass; commit fsyncs the file, gives it its
+ * content address atomically (link or rename; dropped when those bytes are
+ * already stored) and fsyncs the directory. Nothing is ever half-written
  * at an address, and an aborted write leaves nothing behind. Paths never come
  * from client input: only from the hash.
  */

@@ -336,6 +336,8 @@ void photos_upload(struct req *req)
 	memset(&p, 0, sizeof p);
 	int ok = multipart ? read_multipart(&u) == 0 : read_raw(&u) == 0;
 	if (!ok) {
+		blob_writer_abort(u.w); /* cleaned up before the answer: the client may look at once */
+		u.w = NULL;
 		reply_stream_error(req, &u);
 		goto out;
 	}
@@ -343,11 +345,15 @@ void photos_upload(struct req *req)
 		verr_add(&v, "file", u.files == 0 ? "缺少文件" : "文件为空");
 	const char *id, *inspection_id, *finding_id;
 	read_fields(&v, u.fields, &p, &id, &inspection_id, &finding_id);
+	size_t head_len = 0;
+	const uint8_t *head = u.w ? blob_writer_head(u.w, &head_len) : NULL;
+	const char *mime = head ? image_sniff(head, head_len) : NULL;
+	if (verr_any(&v) || !mime) {
+		blob_writer_abort(u.w);
+		u.w = NULL;
+	}
 	if (verr_reply(req, &v))
 		goto out;
-	size_t head_len;
-	const uint8_t *head = blob_writer_head(u.w, &head_len);
-	const char *mime = image_sniff(head, head_len);
 	if (!mime) {
 		reply_problem(req, 415, "unsupported_media_type", NULL, "文件不是 JPEG、PNG、WebP 或 HEIC 图片");
 		goto out;
