@@ -1,5 +1,6 @@
 #include "photo_store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define PHOTO_COLUMNS                                                                                                  \
@@ -68,6 +69,25 @@ enum store_status photo_insert(struct db *db, struct photo_row *p)
 	}
 	db_stmt_done(st);
 	return s;
+}
+
+char *photo_missing_ids(struct db *db, const char *ids_json)
+{
+	static const char sql[] =
+	        "SELECT coalesce(json_group_array(value), '[]') FROM (SELECT j.value AS value"
+	        " FROM json_each(:ids) j WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.id = j.value)"
+	        " GROUP BY j.value ORDER BY min(j.key))";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return NULL;
+	db_bind_text(st, ":ids", ids_json);
+	char *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+		out = strdup(v ? (const char *)v : "[]");
+	}
+	db_stmt_done(st);
+	return out;
 }
 
 long long photo_count_for(struct db *db, const char *inspection_id, const char *finding_id)

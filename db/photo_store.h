@@ -25,4 +25,9 @@ enum store_status photo_insert(struct db *db, struct photo_row *p);
 /* Photos linked to an inspection or finding (column "inspection_id" or "finding_id"). */
 long long photo_count_for(struct db *db, const char *inspection_id, const char *finding_id);
 
+/* Of the ids in ids_json (a JSON array of strings), those no photo has yet,
+ * once each, in order of first appearance: a JSON array text (malloc'ed),
+ * or NULL on a database error. */
+char *photo_missing_ids(struct db *db, const char *ids_json);
+
 #endif

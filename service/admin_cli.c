@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "blob_store.h"
 #include "inspections.h"
 #include "rounds.h"
 #include "bootstrap.h"
@@ -23,6 +24,7 @@
 #include "http/server.h"
 #include "org_store.h"
 #include "orgs.h"
+#include "photo_store.h"
 #include "password.h"
 #include "random.h"
 #include "session_store.h"
@@ -535,6 +537,7 @@ static const struct {
 
 #define DEMO_PASSWORD       "demo-password-1"
 #define QIQIANG_TEMPLATE_ID "00000000-0000-4000-8000-000000000001"
+#define DEMO_PHOTO_ID       "6f1c0c1e-9b8a-4c47-9d64-0f4b2d7f1a11"
 
 /* The demo round's visits, one per state. */
 static const struct {
@@ -567,13 +570,45 @@ static json_t *demo_answers(const struct checklist *cl, int income, int complete
 		}
 		json_t *a = json_pack("{s:s, s:o}", "item_code", it->code, "value", value);
 		if (it->needs_photo)
-			json_object_set_new(a, "photo_ids", json_pack("[s]", "6f1c0c1e-9b8a-4c47-9d64-0f4b2d7f1a11"));
+			json_object_set_new(a, "photo_ids", json_pack("[s]", DEMO_PHOTO_ID));
 		json_array_append_new(answers, a);
 	}
 	return answers;
 }
 
-static enum store_status seed_round(struct db *db)
+/* The demo visits' evidence: one small stored photo their answers point at. */
+static enum store_status seed_photo(struct db *db, const char *data_dir, const char *owner_id)
+{
+	char root[4096 + 16], err[256];
+	snprintf(root, sizeof root, "%s/photos", data_dir);
+	struct blob_store *bs = blob_store_open(root, err, sizeof err);
+	if (!bs)
+		return STORE_DB;
+	static const uint8_t jfif[] = {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01, 0x01, 0x00};
+	struct blob_writer *w;
+	struct photo_row p;
+	memset(&p, 0, sizeof p);
+	int existed;
+	enum store_status s = STORE_DB;
+	if (blob_writer_begin(bs, 1 << 20, &w) == BLOB_OK) {
+		if (blob_writer_write(w, jfif, sizeof jfif) == BLOB_OK &&
+		    blob_writer_write(w, "demo evidence photo", 19) == BLOB_OK &&
+		    blob_writer_commit(w, p.sha256, &existed) == BLOB_OK) {
+			snprintf(p.id, sizeof p.id, DEMO_PHOTO_ID);
+			snprintf(p.owner_id, sizeof p.owner_id, "%s", owner_id);
+			p.size = (long long)sizeof jfif + 19;
+			snprintf(p.mime, sizeof p.mime, "image/jpeg");
+			snprintf(p.caption, sizeof p.caption, "村党群服务中心公示栏");
+			s = photo_insert(db, &p);
+		} else {
+			blob_writer_abort(w);
+		}
+	}
+	blob_store_close(bs);
+	return s;
+}
+
+static enum store_status seed_round(struct db *db, const char *data_dir)
 {
 	struct org root;
 	struct user inspector, reviewer;
@@ -597,7 +632,9 @@ static enum store_status seed_round(struct db *db)
 		targets[i] = target_orgs[i].id;
 	}
 	const char *inspectors[] = {inspector.id};
-	enum store_status s = round_insert(db, &r);
+	enum store_status s = seed_photo(db, data_dir, inspector.id);
+	if (s == STORE_OK)
+		s = round_insert(db, &r);
 	if (s == STORE_OK)
 		s = round_set_members(db, r.id, targets, sizeof demo_visits / sizeof demo_visits[0], inspectors, 1);
 	struct checklist cl;
@@ -640,7 +677,7 @@ static enum store_status seed_round(struct db *db)
 	return s;
 }
 
-static enum store_status seed_demo(struct db *db)
+static enum store_status seed_demo(struct db *db, const char *data_dir)
 {
 	for (size_t i = 0; i < sizeof demo_orgs / sizeof demo_orgs[0]; i++) {
 		struct org parent, o;
@@ -676,7 +713,7 @@ static enum store_status seed_demo(struct db *db)
 		if (s != STORE_OK)
 			return s;
 	}
-	return seed_round(db);
+	return seed_round(db, data_dir);
 }
 
 int cli_seed_demo(int argc, char **argv)
@@ -703,8 +740,14 @@ int cli_seed_demo(int argc, char **argv)
 		rc = 0;
 	} else {
 		enum store_status s = db_begin(db);
+		/* the data directory is the database's */
+		char data_dir[4096];
+		snprintf(data_dir, sizeof data_dir, "%s", path);
+		char *slash = strrchr(data_dir, '/');
+		if (slash)
+			*slash = '\0';
 		if (s == STORE_OK)
-			s = seed_demo(db);
+			s = seed_demo(db, data_dir);
 		if (s == STORE_OK)
 			s = db_commit(db);
 		else

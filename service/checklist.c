@@ -331,7 +331,21 @@ json_t *checklist_score(const struct checklist *c, const json_t *answers)
 	return json_pack("{s:f, s:o}", "total", round1(total), "dimensions", dims);
 }
 
-json_t *checklist_missing(const struct checklist *c, const json_t *answers)
+/* Photo ids of an answer that have been uploaded. */
+static size_t uploaded_photos(const json_t *answer, const json_t *missing)
+{
+	size_t n = 0, i, k;
+	json_t *id, *m;
+	json_array_foreach(json_object_get(answer, "photo_ids"), i, id)
+	{
+		int absent = 0;
+		json_array_foreach((json_t *)missing, k, m) absent |= json_equal(id, m);
+		n += !absent;
+	}
+	return n;
+}
+
+json_t *checklist_missing(const struct checklist *c, const json_t *answers, const json_t *missing_photo_ids)
 {
 	json_t *missing = json_array();
 	for (size_t i = 0; i < c->nitems; i++) {
@@ -342,7 +356,7 @@ json_t *checklist_missing(const struct checklist *c, const json_t *answers)
 			                      json_pack("{s:s, s:s}", "item_code", it->code, "reason", "unanswered"));
 			continue;
 		}
-		if (it->needs_photo && json_array_size(a ? json_object_get(a, "photo_ids") : NULL) == 0)
+		if (it->needs_photo && (!a || uploaded_photos(a, missing_photo_ids) == 0))
 			json_array_append_new(
 			        missing, json_pack("{s:s, s:s}", "item_code", it->code, "reason", "photo_required"));
 	}

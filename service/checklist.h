@@ -57,8 +57,10 @@ void checklist_check_answers(const struct checklist *c, const json_t *answers, s
 /* {"total": x, "dimensions": [{code, label, weight, score}]}; answers valid. */
 json_t *checklist_score(const struct checklist *c, const json_t *answers);
 
-/* What keeps answers from being submitted: [{item_code, reason}], maybe empty. */
-json_t *checklist_missing(const struct checklist *c, const json_t *answers);
+/* What keeps answers from being submitted: [{item_code, reason}], maybe
+ * empty. A needs_photo item needs at least one photo id that is not in
+ * missing_photo_ids (ids referenced but not uploaded; may be NULL). */
+json_t *checklist_missing(const struct checklist *c, const json_t *answers, const json_t *missing_photo_ids);
 
 /* 1 when a number item's value misses its threshold. */
 int checklist_number_fails(const struct checklist_item *it, double value);

@@ -24,6 +24,8 @@
 #include "crypto.h"
 #include "obs_store.h"
 #include "org_store.h"
+#include "photo_store.h"
+#include "server.h"
 #include "random.h"
 #include "rounds.h"
 
@@ -43,40 +45,91 @@ static json_t *text_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-static json_t *inspection_json(const struct inspection_row *r)
+/* The photo ids an inspection's answers (or a finding) reference that no
+ * uploaded photo has yet: the phone still owes them. NULL on a database error. */
+static json_t *missing_photos(struct db *db, const json_t *ids)
+{
+	if (json_array_size(ids) == 0)
+		return json_array();
+	char *text = json_dumps(ids, JSON_OUT);
+	char *missing = text ? photo_missing_ids(db, text) : NULL;
+	json_t *out = missing ? json_loads(missing, 0, NULL) : NULL;
+	free(text);
+	free(missing);
+	return out;
+}
+
+/* Every photo id of an answers array, in order. */
+static json_t *answer_photo_ids(const json_t *answers)
+{
+	json_t *ids = json_array();
+	size_t i, k;
+	json_t *a, *id;
+	json_array_foreach((json_t *)answers, i, a) json_array_foreach(json_object_get(a, "photo_ids"), k, id)
+	        json_array_append(ids, id);
+	return ids;
+}
+
+static json_t *inspection_missing_photos(struct db *db, const struct inspection_row *r)
+{
+	json_t *answers = json_loads(r->answers ? r->answers : "[]", 0, NULL);
+	json_t *ids = answer_photo_ids(answers);
+	json_t *missing = missing_photos(db, ids);
+	json_decref(ids);
+	json_decref(answers);
+	return missing;
+}
+
+static json_t *inspection_json(struct db *db, const struct inspection_row *r)
 {
 	if (r->deleted)
 		return json_pack("{s:s, s:b, s:I, s:s}", "id", r->id, "deleted", 1, "version", (json_int_t)r->version,
 		                 "updated_at", r->updated_at);
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-	                 " s:I, s:s, s:s}",
-	                 "id", r->id, "org_id", r->org_id, "org_name", r->org_name, "round_id",
-	                 text_or_null(r->round_id), "template_id", r->template_id, "inspector_id", r->inspector_id,
-	                 "inspector_name", r->inspector_name, "status", r->status, "started_at",
-	                 text_or_null(r->started_at), "finished_at", text_or_null(r->finished_at), "location",
-	                 parse_or(r->location, json_null()), "answers", parse_or(r->answers, json_array()), "notes",
-	                 text_or_null(r->notes), "return_reason", text_or_null(r->return_reason), "score",
-	                 parse_or(r->score, json_object()), "submitted_at", text_or_null(r->submitted_at),
-	                 "reviewed_at", text_or_null(r->reviewed_at), "reviewed_by", text_or_null(r->reviewed_by),
-	                 "version", (json_int_t)r->version, "created_at", r->created_at, "updated_at", r->updated_at);
+	json_t *missing = inspection_missing_photos(db, r);
+	if (!missing)
+		return NULL;
+	json_t *out =
+	        json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+	                  " s:I, s:s, s:s}",
+	                  "id", r->id, "org_id", r->org_id, "org_name", r->org_name, "round_id",
+	                  text_or_null(r->round_id), "template_id", r->template_id, "inspector_id", r->inspector_id,
+	                  "inspector_name", r->inspector_name, "status", r->status, "started_at",
+	                  text_or_null(r->started_at), "finished_at", text_or_null(r->finished_at), "location",
+	                  parse_or(r->location, json_null()), "answers", parse_or(r->answers, json_array()), "notes",
+	                  text_or_null(r->notes), "return_reason", text_or_null(r->return_reason), "score",
+	                  parse_or(r->score, json_object()), "submitted_at", text_or_null(r->submitted_at),
+	                  "reviewed_at", text_or_null(r->reviewed_at), "reviewed_by", text_or_null(r->reviewed_by),
+	                  "version", (json_int_t)r->version, "created_at", r->created_at, "updated_at", r->updated_at);
+	if (out)
+		json_object_set_new(out, "missing_photo_ids", missing);
+	else
+		json_decref(missing);
+	return out;
 }
 
-static json_t *finding_json(const struct finding_row *f)
+static json_t *finding_json(struct db *db, const struct finding_row *f)
 {
 	if (f->deleted)
 		return json_pack("{s:s, s:b, s:I, s:s}", "id", f->id, "deleted", 1, "version", (json_int_t)f->version,
 		                 "updated_at", f->updated_at);
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:b, s:s, s:I, s:s, s:s}", "id", f->id, "inspection_id",
-	                 f->inspection_id, "org_id", f->org_id, "item_code", text_or_null(f->item_code), "severity",
-	                 f->severity, "description", f->description ? f->description : "", "photo_ids",
-	                 parse_or(f->photo_ids, json_array()), "auto", f->auto_, "status", f->status, "version",
-	                 (json_int_t)f->version, "created_at", f->created_at, "updated_at", f->updated_at);
+	json_t *photos = parse_or(f->photo_ids, json_array());
+	json_t *missing = missing_photos(db, photos);
+	if (!missing) {
+		json_decref(photos);
+		return NULL;
+	}
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:b, s:s, s:I, s:s, s:s}", "id", f->id,
+	                 "inspection_id", f->inspection_id, "org_id", f->org_id, "item_code",
+	                 text_or_null(f->item_code), "severity", f->severity, "description",
+	                 f->description ? f->description : "", "photo_ids", photos, "missing_photo_ids", missing,
+	                 "auto", f->auto_, "status", f->status, "version", (json_int_t)f->version, "created_at",
+	                 f->created_at, "updated_at", f->updated_at);
 }
 
 static void reply_inspection(struct req *req, int status, const struct inspection_row *r)
 {
 	set_etag(req, r->version);
-	reply_json_new(req, status, inspection_json(r));
+	reply_json_new(req, status, inspection_json(server_worker_db(req->conn), r));
 }
 
 /* ---- loading and permission ----------------------------------------------------------- */
@@ -143,7 +196,7 @@ static void reply_stale(struct req *req, struct db *db, const char *id)
 	struct inspection_row cur;
 	json_t *extra = NULL;
 	if (inspection_get(db, id, NULL, &cur) == STORE_OK) {
-		extra = json_pack("{s:o}", "current", inspection_json(&cur));
+		extra = json_pack("{s:o}", "current", inspection_json(db, &cur));
 		inspection_row_release(&cur);
 	}
 	reply_problem(req, 412, "version_conflict", extra, "观摩记录已被修改，请合并后重试");
@@ -449,6 +502,7 @@ static void reply_reloaded(struct req *req, struct db *db, int status, const cha
 /* ---- handlers ------------------------------------------------------------------------------- */
 
 struct list_ctx {
+	struct db *db;
 	json_t *items;
 	int count, failed;
 	char last_key[24], last_id[37];
@@ -458,7 +512,7 @@ struct list_ctx {
 static int collect(const struct inspection_row *r, void *ctx)
 {
 	struct list_ctx *c = ctx;
-	json_t *j = inspection_json(r);
+	json_t *j = inspection_json(c->db, r);
 	if (!j) { /* a stored document that cannot be rendered: fail loudly, never drop it */
 		c->failed = 1;
 		return 1;
@@ -513,7 +567,7 @@ void inspections_list(struct req *req)
 		return;
 	struct iscope s;
 	iscope_of(&req->principal, &s);
-	struct list_ctx c = {json_array(), 0, 0, "", "", 0};
+	struct list_ctx c = {db, json_array(), 0, 0, "", "", 0};
 	long long snapshot = -1;
 	enum store_status st = db_begin_read(db);
 	if (st == STORE_OK) {
@@ -834,9 +888,15 @@ void inspections_submit(struct req *req)
 		goto out;
 	}
 	have_cl = 1;
+	json_t *owed = inspection_missing_photos(db, &r);
+	if (!owed) {
+		reply_store_error(req, STORE_DB);
+		goto out;
+	}
 	json_t *answers = json_loads(r.answers, 0, NULL);
-	json_t *missing = checklist_missing(&cl, answers ? answers : json_array());
+	json_t *missing = checklist_missing(&cl, answers ? answers : json_array(), owed);
 	json_decref(answers);
+	json_decref(owed);
 	if (json_array_size(missing) > 0) {
 		json_t *extra = json_pack("{s:o}", "missing", missing);
 		reply_problem(req, 409, "incomplete", extra, "还有 %zu 项未完成，不能提交", json_array_size(missing));
@@ -966,6 +1026,7 @@ static enum store_status inspection_unchanged(struct db *db, const struct inspec
 }
 
 struct flist_ctx {
+	struct db *db;
 	json_t *items;
 	int count, failed;
 	char last_key[24], last_id[37];
@@ -975,7 +1036,7 @@ struct flist_ctx {
 static int collect_finding(const struct finding_row *f, void *ctx)
 {
 	struct flist_ctx *c = ctx;
-	json_t *j = finding_json(f);
+	json_t *j = finding_json(c->db, f);
 	if (!j) {
 		c->failed = 1;
 		return 1;
@@ -1000,7 +1061,7 @@ void findings_list(struct req *req)
 	struct inspection_row r;
 	if (!db || load_or_reply(req, db, "id", &r) != 0)
 		return;
-	struct flist_ctx c = {json_array(), 0, 0, "", "", 0};
+	struct flist_ctx c = {db, json_array(), 0, 0, "", "", 0};
 	long long snapshot = -1;
 	enum store_status s = db_begin_read(db);
 	if (s == STORE_OK) {
@@ -1048,7 +1109,7 @@ static char *read_photo_ids(struct verr *v, const json_t *body)
 static void reply_finding(struct req *req, int status, const struct finding_row *f)
 {
 	set_etag(req, f->version);
-	reply_json_new(req, status, finding_json(f));
+	reply_json_new(req, status, finding_json(server_worker_db(req->conn), f));
 }
 
 /* A client retrying a finding create: the same request is the same finding. */
@@ -1237,7 +1298,7 @@ void findings_update(struct req *req)
 		struct finding_row cur;
 		json_t *extra = NULL;
 		if (finding_get(db, f.id, &cur) == STORE_OK) {
-			extra = json_pack("{s:o}", "current", finding_json(&cur));
+			extra = json_pack("{s:o}", "current", finding_json(db, &cur));
 			finding_row_release(&cur);
 		}
 		reply_problem(req, 412, "version_conflict", extra, "问题已被修改，请合并后重试");

@@ -655,6 +655,24 @@ void assert_timestamp(const char *s)
 
 /* ==== Monthly observation: templates, rounds, inspections, findings, sync ==== */
 
+/* An uploaded photo every built answer points at: submit needs photos that
+ * exist, not just ids (set by crew_build; random ids before that). */
+static char evidence_photo_id[ID_LEN];
+
+static void upload_evidence_photo(struct server_proc *s, const char *bearer)
+{
+	static const unsigned char jfif[] = {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00};
+	struct byte_src src = {jfif, sizeof jfif, 2048, 0x42};
+	struct http_resp r;
+	photo_upload_raw(s, bearer, "caption=fixture", "image/jpeg", &src, 10000, &r);
+	if (r.status != 201)
+		fail_msg("fixture photo upload: %ld %s", r.status, buf_cstr(&r.body));
+	json_t *j = http_json(&r);
+	snprintf(evidence_photo_id, sizeof evidence_photo_id, "%s", jstr(j, "id"));
+	json_decref(j);
+	http_resp_release(&r);
+}
+
 void crew_build(struct server_proc *s, struct crew *w)
 {
 	fixture_build(s, &w->tree, &w->cast);
@@ -667,6 +685,7 @@ void crew_build(struct server_proc *s, struct crew *w)
 	api_login_ok(s, "viewer.a", FIXTURE_PASSWORD, &w->viewer_a);
 	api_login_ok(s, "insp.city", FIXTURE_PASSWORD, &w->insp_city);
 	api_login_ok(s, "insp.two", FIXTURE_PASSWORD, &w->insp_two);
+	upload_evidence_photo(s, admin);
 }
 
 char *uuid_v4(char *out)
@@ -868,7 +887,7 @@ json_t *answer_make(const json_t *item, int level, int photo)
 	json_t *photos = json_array();
 	if (photo && json_is_true(json_object_get(item, "needs_photo"))) {
 		char id[ID_LEN];
-		json_array_append_new(photos, json_string(uuid_v4(id)));
+		json_array_append_new(photos, json_string(evidence_photo_id[0] ? evidence_photo_id : uuid_v4(id)));
 	}
 	return json_pack("{s:s, s:o, s:n, s:o}", "item_code", code, "value", value, "note", "photo_ids", photos);
 }
