@@ -35,10 +35,24 @@ static int entries(const char *dir)
 	return n;
 }
 
+static char mnt[] = "/tmp/inspectd-full-XXXXXX";
+static struct server_proc srv;
+
+/* Runs however the test ended: no mount or process is left behind. */
+static int teardown(void **state)
+{
+	(void)state;
+	server_cleanup(&srv);
+	if (strcmp(mnt, "/tmp/inspectd-full-XXXXXX") != 0) {
+		umount2(mnt, MNT_DETACH);
+		rmdir(mnt);
+	}
+	return 0;
+}
+
 static void test_disk_full_upload_is_507_and_leaves_nothing(void **state)
 {
 	(void)state;
-	char mnt[] = "/tmp/inspectd-full-XXXXXX";
 	assert_non_null(mkdtemp(mnt));
 	/* room for the database and the WAL, not for a 20 MiB photo */
 	if (mount("tmpfs", mnt, "tmpfs", 0, "size=6m") != 0) {
@@ -48,7 +62,6 @@ static void test_disk_full_upload_is_507_and_leaves_nothing(void **state)
 	}
 	char data_env[128];
 	snprintf(data_env, sizeof data_env, "INSPECTD_DATA=%s/data", mnt);
-	struct server_proc srv;
 	server_start(&srv,
 	             (const char *const[]){"INSPECTD_BOOTSTRAP_ADMIN_PASSWORD=admin-password-123", data_env, NULL});
 	struct tokens admin;
@@ -75,15 +88,12 @@ static void test_disk_full_upload_is_507_and_leaves_nothing(void **state)
 	http_resp_release(&r);
 
 	assert_int_equal(server_stop(&srv), 0);
-	server_cleanup(&srv);
-	assert_int_equal(umount2(mnt, MNT_DETACH), 0);
-	rmdir(mnt);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_disk_full_upload_is_507_and_leaves_nothing),
+	        cmocka_unit_test_teardown(test_disk_full_upload_is_507_and_leaves_nothing, teardown),
 	};
 	return cmocka_run_group_tests_name("api_diskfull", tests, NULL, NULL);
 }
