@@ -232,6 +232,16 @@ enum store_status db_tx(struct db *db, enum store_status (*fn)(struct db *db, vo
 	return db_commit(db);
 }
 
+enum store_status db_row_status(int rc)
+{
+	return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+}
+
+enum store_status db_loop_status(int rc)
+{
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+}
+
 enum store_status db_status_from_rc(int rc)
 {
 	switch (rc & 0xff) {

@@ -79,6 +79,12 @@ void db_rollback(struct db *db);
  */
 enum store_status db_tx(struct db *db, enum store_status (*fn)(struct db *db, void *arg), void *arg);
 
+/* After stepping a single-row query: ROW → OK, DONE → NOT_FOUND, else DB. */
+enum store_status db_row_status(int rc);
+
+/* After stepping a statement to its end (or stopping early at a row): OK or DB. */
+enum store_status db_loop_status(int rc);
+
 /* Maps an SQLite result code to a store status (constraint → conflict). */
 enum store_status db_status_from_rc(int rc);
 

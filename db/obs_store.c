@@ -104,7 +104,7 @@ enum store_status template_get(struct db *db, const char *id, struct template_ro
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
 	int rc = sqlite3_step(st);
-	enum store_status s = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+	enum store_status s = db_row_status(rc);
 	if (s == STORE_OK)
 		template_read(st, out);
 	db_stmt_done(st);
@@ -167,7 +167,7 @@ enum store_status template_list(struct db *db, const char *key, const struct pag
 			break;
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+	return db_loop_status(rc);
 }
 
 /* ---- rounds ------------------------------------------------------------------------ */
@@ -219,7 +219,7 @@ enum store_status round_get(struct db *db, const char *id, const struct round_sc
 	db_bind_text(st, ":id", id);
 	bind_round_scope(st, sc);
 	int rc = sqlite3_step(st);
-	enum store_status s = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+	enum store_status s = db_row_status(rc);
 	if (s == STORE_OK)
 		round_read(st, out);
 	db_stmt_done(st);
@@ -356,7 +356,7 @@ enum store_status round_targets(struct db *db, const char *round_id,
 		         (const char *)sqlite3_column_text(st, 2), ctx))
 			break;
 	db_stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+	return db_loop_status(rc);
 }
 
 enum store_status round_inspectors(struct db *db, const char *round_id, int (*each)(const char *user_id, void *ctx),
@@ -372,7 +372,7 @@ enum store_status round_inspectors(struct db *db, const char *round_id, int (*ea
 		if (each((const char *)sqlite3_column_text(st, 0), ctx))
 			break;
 	db_stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+	return db_loop_status(rc);
 }
 
 enum store_status round_list(struct db *db, const struct round_scope *sc, const char *month, const char *status,
@@ -401,7 +401,7 @@ enum store_status round_list(struct db *db, const struct round_scope *sc, const 
 			break;
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+	return db_loop_status(rc);
 }
 
 enum store_status round_org_state(struct db *db, const char *round_id, const char *org_id, char state[12],
@@ -426,7 +426,7 @@ enum store_status round_org_state(struct db *db, const char *round_id, const cha
 		inspection_id[0] = '\0';
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+	return db_loop_status(rc);
 }
 
 enum store_status round_assignments(struct db *db, const char *user_id,
@@ -451,7 +451,7 @@ enum store_status round_assignments(struct db *db, const char *user_id,
 			break;
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+	return db_loop_status(rc);
 }
 
 static int exists2(struct db *db, const char *sql, const char *a, const char *b)
@@ -553,7 +553,7 @@ enum store_status inspection_get(struct db *db, const char *id, const struct ins
 	db_bind_int64(st, ":unscoped", sc == NULL);
 	bind_inspection_scope(st, sc);
 	int rc = sqlite3_step(st);
-	enum store_status s = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+	enum store_status s = db_row_status(rc);
 	if (s == STORE_OK)
 		inspection_read(st, out);
 	db_stmt_done(st);
@@ -650,7 +650,7 @@ enum store_status inspection_list(struct db *db, const struct inspection_scope *
 			break;
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+	return db_loop_status(rc);
 }
 
 /* ---- findings ---------------------------------------------------------------------------- */
@@ -689,7 +689,7 @@ static void finding_read(sqlite3_stmt *st, struct finding_row *f)
 static enum store_status finding_one(sqlite3_stmt *st, struct finding_row *out)
 {
 	int rc = sqlite3_step(st);
-	enum store_status s = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+	enum store_status s = db_row_status(rc);
 	if (s == STORE_OK)
 		finding_read(st, out);
 	db_stmt_done(st);
@@ -812,7 +812,7 @@ enum store_status finding_list(struct db *db, const char *inspection_id, const s
 			break;
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+	return db_loop_status(rc);
 }
 
 enum store_status finding_list_auto(struct db *db, const char *inspection_id,
@@ -834,5 +834,5 @@ enum store_status finding_list_auto(struct db *db, const char *inspection_id,
 			break;
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+	return db_loop_status(rc);
 }

@@ -139,7 +139,7 @@ static enum store_status each_row(sqlite3_stmt *st, int (*each)(const struct org
 			break;
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+	return db_loop_status(rc);
 }
 
 enum store_status org_store_list(struct db *db, const struct org_filter *f, const char *scope, const char *scope_end,

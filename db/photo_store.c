@@ -15,7 +15,7 @@ enum store_status photo_get(struct db *db, const char *id, struct photo_row *out
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
 	int rc = sqlite3_step(st);
-	enum store_status s = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+	enum store_status s = db_row_status(rc);
 	if (s == STORE_OK) {
 		memset(out, 0, sizeof *out);
 		db_col_text(st, 0, out->id, sizeof out->id);

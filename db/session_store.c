@@ -59,7 +59,7 @@ enum store_status session_check(struct db *db, const char *id, const char *user_
 	db_bind_text(st, ":user_id", user_id);
 	int rc = sqlite3_step(st);
 	db_stmt_done(st);
-	return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+	return db_row_status(rc);
 }
 
 enum store_status refresh_insert(struct db *db, const uint8_t hash[32], const char *session_id, long long now,
@@ -88,7 +88,7 @@ enum store_status refresh_lookup(struct db *db, const uint8_t hash[32], struct r
 		return STORE_DB;
 	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":hash"), hash, 32, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
-	enum store_status s = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+	enum store_status s = db_row_status(rc);
 	if (s == STORE_OK) {
 		memset(out, 0, sizeof *out);
 		db_col_text(st, 0, out->session_id, sizeof out->session_id);

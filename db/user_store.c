@@ -75,7 +75,7 @@ enum store_status user_store_get_hash(struct db *db, const char *id, char *hash,
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
 	int rc = sqlite3_step(st);
-	enum store_status s = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOT_FOUND : STORE_DB;
+	enum store_status s = db_row_status(rc);
 	if (s == STORE_OK)
 		db_col_text(st, 0, hash, hashlen);
 	db_stmt_done(st);
@@ -173,7 +173,7 @@ enum store_status user_store_list(struct db *db, const struct user_filter *f, co
 			break;
 	}
 	db_stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_DB;
+	return db_loop_status(rc);
 }
 
 long long user_store_count(struct db *db)
