@@ -70,13 +70,11 @@ static json_t *answer_photo_ids(const json_t *answers)
 	return ids;
 }
 
-static json_t *inspection_missing_photos(struct db *db, const struct inspection_row *r)
+static json_t *answers_missing_photos(struct db *db, const json_t *answers)
 {
-	json_t *answers = json_loads(r->answers ? r->answers : "[]", 0, NULL);
 	json_t *ids = answer_photo_ids(answers);
 	json_t *missing = missing_photos(db, ids);
 	json_decref(ids);
-	json_decref(answers);
 	return missing;
 }
 
@@ -85,21 +83,23 @@ static json_t *inspection_json(struct db *db, const struct inspection_row *r)
 	if (r->deleted)
 		return json_pack("{s:s, s:b, s:I, s:s}", "id", r->id, "deleted", 1, "version", (json_int_t)r->version,
 		                 "updated_at", r->updated_at);
-	json_t *missing = inspection_missing_photos(db, r);
-	if (!missing)
+	json_t *answers = parse_or(r->answers, json_array()); /* parsed once: rendered and checked */
+	json_t *missing = answers_missing_photos(db, answers);
+	if (!missing) {
+		json_decref(answers);
 		return NULL;
-	json_t *out =
-	        json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-	                  " s:I, s:s, s:s}",
-	                  "id", r->id, "org_id", r->org_id, "org_name", r->org_name, "round_id",
-	                  text_or_null(r->round_id), "template_id", r->template_id, "inspector_id", r->inspector_id,
-	                  "inspector_name", r->inspector_name, "status", r->status, "started_at",
-	                  text_or_null(r->started_at), "finished_at", text_or_null(r->finished_at), "location",
-	                  parse_or(r->location, json_null()), "answers", parse_or(r->answers, json_array()), "notes",
-	                  text_or_null(r->notes), "return_reason", text_or_null(r->return_reason), "score",
-	                  parse_or(r->score, json_object()), "submitted_at", text_or_null(r->submitted_at),
-	                  "reviewed_at", text_or_null(r->reviewed_at), "reviewed_by", text_or_null(r->reviewed_by),
-	                  "version", (json_int_t)r->version, "created_at", r->created_at, "updated_at", r->updated_at);
+	}
+	json_t *out = json_pack(
+	        "{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+	        " s:I, s:s, s:s}",
+	        "id", r->id, "org_id", r->org_id, "org_name", r->org_name, "round_id", text_or_null(r->round_id),
+	        "template_id", r->template_id, "inspector_id", r->inspector_id, "inspector_name", r->inspector_name,
+	        "status", r->status, "started_at", text_or_null(r->started_at), "finished_at",
+	        text_or_null(r->finished_at), "location", parse_or(r->location, json_null()), "answers", answers,
+	        "notes", text_or_null(r->notes), "return_reason", text_or_null(r->return_reason), "score",
+	        parse_or(r->score, json_object()), "submitted_at", text_or_null(r->submitted_at), "reviewed_at",
+	        text_or_null(r->reviewed_at), "reviewed_by", text_or_null(r->reviewed_by), "version",
+	        (json_int_t)r->version, "created_at", r->created_at, "updated_at", r->updated_at);
 	if (out)
 		json_object_set_new(out, "missing_photo_ids", missing);
 	else
@@ -501,6 +501,7 @@ static void reply_reloaded(struct req *req, struct db *db, int status, const cha
 
 /* ---- handlers ------------------------------------------------------------------------------- */
 
+/* A page being collected: inspections and findings alike. */
 struct list_ctx {
 	struct db *db;
 	json_t *items;
@@ -888,13 +889,14 @@ void inspections_submit(struct req *req)
 		goto out;
 	}
 	have_cl = 1;
-	json_t *owed = inspection_missing_photos(db, &r);
+	json_t *answers = parse_or(r.answers, json_array());
+	json_t *owed = answers_missing_photos(db, answers);
 	if (!owed) {
+		json_decref(answers);
 		reply_store_error(req, STORE_DB);
 		goto out;
 	}
-	json_t *answers = json_loads(r.answers, 0, NULL);
-	json_t *missing = checklist_missing(&cl, answers ? answers : json_array(), owed);
+	json_t *missing = checklist_missing(&cl, answers, owed);
 	json_decref(answers);
 	json_decref(owed);
 	if (json_array_size(missing) > 0) {
@@ -1025,17 +1027,9 @@ static enum store_status inspection_unchanged(struct db *db, const struct inspec
 	return s;
 }
 
-struct flist_ctx {
-	struct db *db;
-	json_t *items;
-	int count, failed;
-	char last_key[24], last_id[37];
-	long long last_seq;
-};
-
 static int collect_finding(const struct finding_row *f, void *ctx)
 {
-	struct flist_ctx *c = ctx;
+	struct list_ctx *c = ctx;
 	json_t *j = finding_json(c->db, f);
 	if (!j) {
 		c->failed = 1;
@@ -1061,7 +1055,7 @@ void findings_list(struct req *req)
 	struct inspection_row r;
 	if (!db || load_or_reply(req, db, "id", &r) != 0)
 		return;
-	struct flist_ctx c = {db, json_array(), 0, 0, "", "", 0};
+	struct list_ctx c = {db, json_array(), 0, 0, "", "", 0};
 	long long snapshot = -1;
 	enum store_status s = db_begin_read(db);
 	if (s == STORE_OK) {
