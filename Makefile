@@ -15,11 +15,14 @@ TEST_DIR    := $(BUILD_DIR)/test
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 ARGS        ?=
 
-# Debian bookworm packages: build, run, test (cmocka, libcurl, nginx for the
-# proxy test, node for the spec tools) and bench (wrk).
+# Debian bookworm packages: build, run (libvips and libexif for photos,
+# OpenSSL's libcrypto for tus's SHA-1, tzdata for the time zone), test
+# (cmocka, libcurl, nginx for the proxy test, node for the spec tools) and
+# bench (wrk).
 DEB_PACKAGES := cmake make gcc pkg-config python3 curl \
 	libcivetweb-dev libjansson-dev libsqlite3-dev libjwt-dev \
-	libsodium-dev libcmocka-dev libcurl4-openssl-dev nginx-light wrk
+	libsodium-dev libvips-dev libexif-dev libssl-dev tzdata \
+	libcmocka-dev libcurl4-openssl-dev nginx-light wrk
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -5,7 +5,8 @@
 
 #define PHOTO_COLUMNS                                                                                                  \
 	"id, owner_id, coalesce(inspection_id, ''), coalesce(finding_id, ''), sha256, size, mime,"                     \
-	" coalesce(taken_at, ''), lat, lng, coalesce(caption, ''), uploaded_at, version"
+	" coalesce(taken_at, ''), lat, lng, coalesce(caption, ''), uploaded_at, version,"                              \
+	" coalesce(width, 0), coalesce(height, 0), coalesce(taken_at_source, ''), coalesce(location_source, '')"
 
 enum store_status photo_get(struct db *db, const char *id, struct photo_row *out)
 {
@@ -32,6 +33,10 @@ enum store_status photo_get(struct db *db, const char *id, struct photo_row *out
 		db_col_text(st, 10, out->caption, sizeof out->caption);
 		db_col_text(st, 11, out->uploaded_at, sizeof out->uploaded_at);
 		out->version = sqlite3_column_int64(st, 12);
+		out->width = sqlite3_column_int(st, 13);
+		out->height = sqlite3_column_int(st, 14);
+		db_col_text(st, 15, out->taken_at_source, sizeof out->taken_at_source);
+		db_col_text(st, 16, out->location_source, sizeof out->location_source);
 	}
 	db_stmt_done(st);
 	return s;
@@ -41,8 +46,10 @@ enum store_status photo_insert(struct db *db, struct photo_row *p)
 {
 	static const char sql[] =
 	        "INSERT INTO photos (id, owner_id, inspection_id, finding_id, sha256, size, mime, taken_at, lat, lng,"
-	        " caption, uploaded_at) VALUES (:id, :owner, :inspection, :finding, :sha, :size, :mime, :taken_at,"
-	        " :lat, :lng, :caption, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING uploaded_at, version";
+	        " caption, uploaded_at, width, height, taken_at_source, location_source) VALUES (:id, :owner,"
+	        " :inspection, :finding, :sha, :size, :mime, :taken_at, :lat, :lng, :caption,"
+	        " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), :width, :height, :taken_src, :loc_src)"
+	        " RETURNING uploaded_at, version";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;
@@ -59,6 +66,12 @@ enum store_status photo_insert(struct db *db, struct photo_row *p)
 		sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":lng"), p->lng);
 	}
 	db_bind_text_or_null(st, ":caption", p->caption);
+	if (p->width > 0 && p->height > 0) {
+		db_bind_int64(st, ":width", p->width);
+		db_bind_int64(st, ":height", p->height);
+	}
+	db_bind_text_or_null(st, ":taken_src", p->taken_at_source);
+	db_bind_text_or_null(st, ":loc_src", p->location_source);
 	int rc = sqlite3_step(st);
 	enum store_status s = STORE_OK;
 	if (rc == SQLITE_ROW) {
@@ -99,6 +112,18 @@ long long photo_count_for(struct db *db, const char *inspection_id, const char *
 		return -1;
 	db_bind_text_or_null(st, ":inspection", inspection_id);
 	db_bind_text_or_null(st, ":finding", finding_id);
+	long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	db_stmt_done(st);
+	return n;
+}
+
+long long photo_count_sha256(struct db *db, const char *sha256)
+{
+	static const char sql[] = "SELECT count(*) FROM photos WHERE sha256 = :sha";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return -1;
+	db_bind_text(st, ":sha", sha256);
 	long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 	db_stmt_done(st);
 	return n;

@@ -18,10 +18,15 @@ struct photo_row {
 	char caption[801]; /* "" when none */
 	char uploaded_at[24];
 	long long version;
+	int width, height;       /* 0 when the image header could not be read */
+	char taken_at_source[8]; /* "client", "exif" or "" */
+	char location_source[8];
 };
 
 enum store_status photo_get(struct db *db, const char *id, struct photo_row *out);
 enum store_status photo_insert(struct db *db, struct photo_row *p);
+/* Photos whose bytes have this SHA-256 (-1 on error). */
+long long photo_count_sha256(struct db *db, const char *sha256);
 /* Photos linked to an inspection or finding (column "inspection_id" or "finding_id"). */
 long long photo_count_for(struct db *db, const char *inspection_id, const char *finding_id);
 

@@ -200,15 +200,20 @@ static void blob_paths(const struct blob_store *bs, const char *sha, char *dir, 
 	snprintf(file, filelen, "%s/%s", dir, sha);
 }
 
-enum blob_result blob_writer_commit(struct blob_writer *w, char sha256_out[BLOB_HEX + 1], int *existed)
+static void hex_digest(struct sha256_stream *hash, char out[BLOB_HEX + 1])
 {
 	uint8_t digest[SHA256_BYTES];
-	sha256_end(&w->hash, digest);
+	sha256_end(hash, digest);
 	for (size_t i = 0; i < SHA256_BYTES; i++) {
-		sha256_out[2 * i] = hexdigits[digest[i] >> 4];
-		sha256_out[2 * i + 1] = hexdigits[digest[i] & 15];
+		out[2 * i] = hexdigits[digest[i] >> 4];
+		out[2 * i + 1] = hexdigits[digest[i] & 15];
 	}
-	sha256_out[BLOB_HEX] = '\0';
+	out[BLOB_HEX] = '\0';
+}
+
+enum blob_result blob_writer_commit(struct blob_writer *w, char sha256_out[BLOB_HEX + 1], int *existed)
+{
+	hex_digest(&w->hash, sha256_out);
 	*existed = 0;
 	enum blob_result r = BLOB_OK;
 	if (fsync(w->fd) != 0) {
@@ -265,6 +270,71 @@ enum blob_result blob_writer_commit(struct blob_writer *w, char sha256_out[BLOB_
 fail:
 	blob_writer_abort(w);
 	return r;
+}
+
+enum blob_result blob_link(struct blob_store *bs, const char *path, char sha256_out[BLOB_HEX + 1], int *existed)
+{
+	*existed = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_errno("cannot open an upload", path);
+		return BLOB_IO;
+	}
+	enum { CHUNK = 65536 };
+	char *chunk = xmalloc(CHUNK);
+	struct sha256_stream hash;
+	sha256_begin(&hash);
+	ssize_t n;
+	while ((n = read(fd, chunk, CHUNK)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			sha256_add(&hash, chunk, (size_t)n);
+	free(chunk);
+	enum blob_result r = BLOB_OK;
+	if (n < 0 || fsync(fd) != 0) {
+		r = from_errno();
+		log_errno("cannot read or fsync an upload", path);
+	}
+	close(fd);
+	if (r != BLOB_OK)
+		return r;
+	hex_digest(&hash, sha256_out);
+	char dir[PATH_MAX], file[PATH_MAX + 80];
+	blob_paths(bs, sha256_out, dir, sizeof dir, file, sizeof file);
+	if (mkdir_p(dir) != 0) {
+		r = from_errno();
+		log_errno("cannot create directory", dir);
+		return r;
+	}
+	if (link(path, file) != 0) {
+		if (errno == EEXIST) { /* the same bytes are already stored */
+			*existed = 1;
+			return BLOB_OK;
+		}
+		r = from_errno();
+		log_errno("cannot link an upload", file);
+		return r;
+	}
+	if (fsync_dir(dir) != 0) {
+		r = from_errno();
+		log_errno("directory fsync failed", dir);
+		unlink(file);
+		return r;
+	}
+	return BLOB_OK;
+}
+
+int blob_sibling_dir(const struct blob_store *bs, const char *name, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s/%s", bs->root, name);
+	return n > 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+int blob_path(const struct blob_store *bs, const char *sha256, char *out, size_t outlen)
+{
+	if (!valid_hex(sha256))
+		return -1;
+	int n = snprintf(out, outlen, "%s/%.2s/%.2s/%s", bs->root, sha256, sha256 + 2, sha256);
+	return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
 int blob_open(struct blob_store *bs, const char *sha256, long long *size)

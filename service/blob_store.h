@@ -56,6 +56,24 @@ void blob_writer_abort(struct blob_writer *w);
  * -1 when absent or sha256 is not 64 lowercase hex digits. */
 int blob_open(struct blob_store *bs, const char *sha256, long long *size);
 
+/* The file path of stored bytes (for readers that take a path): 0, or -1
+ * when sha256 is not 64 lowercase hex digits or the path does not fit. */
+int blob_path(const struct blob_store *bs, const char *sha256, char *out, size_t outlen);
+
+/*
+ * Gives a finished file in the store's directory tree (a resumable upload's
+ * bytes) its content address too, as commit does: hashes it, fsyncs it,
+ * hard-links it to its address (nothing to do when those bytes are already
+ * stored: *existed) and fsyncs the directory. The file at path stays: the
+ * caller removes it once the photo row is committed, so a crash in between
+ * loses nothing.
+ */
+enum blob_result blob_link(struct blob_store *bs, const char *path, char sha256[BLOB_HEX + 1], int *existed);
+
+/* <root>/<name>: a directory for files that become blobs by blob_link (on
+ * the same filesystem by construction). 0, or -1 when it does not fit. */
+int blob_sibling_dir(const struct blob_store *bs, const char *name, char *out, size_t outlen);
+
 /* Removes stored bytes no longer referenced (0, or -1 when absent). */
 int blob_remove(struct blob_store *bs, const char *sha256);
 

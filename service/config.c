@@ -6,11 +6,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/log.h"
 #include "base/xalloc.h"
 
-enum setting_type { T_STRING, T_INT, T_SIZE, T_BOOL, T_LOGLEVEL, T_LISTEN, T_ORIGINS, T_DIR, T_NETS };
+enum setting_type { T_STRING, T_INT, T_SIZE, T_BOOL, T_LOGLEVEL, T_LISTEN, T_ORIGINS, T_DIR, T_NETS, T_TZ };
 
 struct setting {
 	const char *name; /* flag without "--"; env is INSPECTD_ + upper(name with - as _) */
@@ -58,6 +59,16 @@ static const struct setting settings[] = {
          CONFIG_CMD_SERVE, "largest photo upload (bytes, or with KiB/MiB)"},
         {"max-photos-per-object", "INSPECTD_MAX_PHOTOS_PER_OBJECT", T_INT, "50", 1, 10000, OFF(max_photos_per_object),
          CONFIG_CMD_SERVE, "photos one inspection or finding may hold"},
+        {"image-concurrency", "INSPECTD_IMAGE_CONCURRENCY", T_INT, "2", 1, 64, OFF(image_concurrency), CONFIG_CMD_SERVE,
+         "photos decoded at once to make thumbnails"},
+        {"time-zone", "INSPECTD_TIME_ZONE", T_TZ, "Asia/Shanghai", 0, 0, OFF(time_zone), CONFIG_CMD_SERVE,
+         "IANA time zone of local clock times (EXIF) and calendar days"},
+        {"upload-expiry-s", "INSPECTD_UPLOAD_EXPIRY_S", T_INT, "86400", 1, 604800, OFF(upload_expiry_s),
+         CONFIG_CMD_SERVE, "seconds an unfinished resumable upload is kept"},
+        {"upload-sweep-s", "INSPECTD_UPLOAD_SWEEP_S", T_INT, "600", 1, 86400, OFF(upload_sweep_s), CONFIG_CMD_SERVE,
+         "seconds between removals of expired uploads"},
+        {"max-uploads-per-user", "INSPECTD_MAX_UPLOADS_PER_USER", T_INT, "20", 1, 1000, OFF(max_uploads_per_user),
+         CONFIG_CMD_SERVE, "unfinished resumable uploads one user may hold"},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -291,6 +302,22 @@ static int net_item_valid(const char *item, size_t len, void *ctx)
 	return parse_net(item, len, &net, &mask) == 0 ? 0 : -1;
 }
 
+int config_time_zone_known(const char *name)
+{
+	/* a relative name of letters, digits, '_', '-', '+' and '/' (no "..", so
+	 * it stays under the zoneinfo directory), naming a regular file there */
+	size_t n = strlen(name);
+	if (n == 0 || n > 64 || name[0] == '/' || strstr(name, ".."))
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_-+/", *p))
+			return 0;
+	char path[128];
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static int parse_nets(const char *s)
 {
 	return each_item(s, net_item_valid, NULL) != 0 ? -1 : 0;
@@ -337,6 +364,7 @@ static int apply(struct config *cfg, const struct setting *st, const char *value
 	case T_DIR:
 	case T_LISTEN:
 	case T_NETS:
+	case T_TZ:
 	case T_ORIGINS: {
 		if (st->type == T_DIR && !*value) {
 			bad = 1;
@@ -348,6 +376,8 @@ static int apply(struct config *cfg, const struct setting *st, const char *value
 			bad = parse_origins(value) != 0;
 		} else if (st->type == T_NETS) {
 			bad = parse_nets(value) != 0;
+		} else if (st->type == T_TZ) {
+			bad = !config_time_zone_known(value);
 		}
 		if (bad)
 			break;
@@ -380,6 +410,7 @@ static int apply(struct config *cfg, const struct setting *st, const char *value
 		case T_ORIGINS: expect = "a comma-separated list of http(s)://host[:port] origins or *"; break;
 		case T_DIR: expect = "a directory path"; break;
 		case T_NETS: expect = "a comma-separated list of IPv4 addresses or CIDRs like 10.0.0.0/8"; break;
+		case T_TZ: expect = "an IANA time zone name from tzdata, like Asia/Shanghai"; break;
 		case T_STRING: expect = "a value"; break;
 		}
 		snprintf(err, errlen, "invalid value for setting %s (%s): \"%s\"; expected %s", st->name, origin, value,
@@ -450,6 +481,7 @@ void config_release(struct config *cfg)
 	free(cfg->cors_origins);
 	free(cfg->jwt_key_file);
 	free(cfg->trusted_proxies);
+	free(cfg->time_zone);
 	memset(cfg, 0, sizeof *cfg);
 }
 

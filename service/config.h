@@ -36,6 +36,11 @@ struct config {
 	long long hash_concurrency; /* password hashes at once */
 	long long max_photo_size;   /* bytes of one photo */
 	long long max_photos_per_object;
+	long long image_concurrency;    /* images decoded at once (thumbnails) */
+	char *time_zone;                /* IANA name: local calendar days and EXIF clock times */
+	long long upload_expiry_s;      /* a tus upload's lifetime */
+	long long upload_sweep_s;       /* how often expired uploads are removed */
+	long long max_uploads_per_user; /* unfinished tus uploads one user may hold */
 };
 
 /* Returns the environment value for name, or NULL (getenv's shape). */
@@ -67,6 +72,9 @@ int config_parse_size(const char *s, long long *out);
 /* 1 when the IPv4 address addr is in the comma-separated list of
  * addresses and CIDRs (e.g. "10.0.0.0/8,127.0.0.1"). */
 int config_ip_in_list(const char *list, const char *addr);
+
+/* 1 when name is an IANA time zone tzdata has (e.g. "Asia/Shanghai"). */
+int config_time_zone_known(const char *name);
 
 /* 1 when origin is in the comma-separated list (exact match, or "*"). */
 int config_origin_allowed(const char *list, const char *origin, size_t origin_len);

@@ -13,6 +13,7 @@
 
 #include <civetweb.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "blob_store.h"
+#include "image.h"
 #include "inspections.h"
 #include "photo_store.h"
 #include "random.h"
@@ -220,14 +222,14 @@ static int is_raw_image(const char *ct)
 	return 0;
 }
 
-/* Reads the text fields into p; errors to v. */
-static void read_fields(struct verr *v, const json_t *f, struct photo_row *p, const char **id, const char **inspection,
-                        const char **finding)
+void photo_fields_read(struct verr *v, const json_t *f, struct photo_new *n)
 {
-	*id = field_uuid(v, f, "id", 0, NULL);
-	*inspection = field_uuid(v, f, "inspection_id", 0, NULL);
-	*finding = field_uuid(v, f, "finding_id", 0, NULL);
-	if (*inspection && *finding)
+	struct photo_row *p = &n->p;
+	memset(n, 0, sizeof *n);
+	n->id = field_uuid(v, f, "id", 0, NULL);
+	n->inspection_id = field_uuid(v, f, "inspection_id", 0, NULL);
+	n->finding_id = field_uuid(v, f, "finding_id", 0, NULL);
+	if (n->inspection_id && n->finding_id)
 		verr_add(v, "finding_id", "照片只能属于一个对象");
 	if (json_object_get(f, "task_id"))
 		verr_add(v, "task_id", "整改任务尚不支持照片");
@@ -237,6 +239,8 @@ static void read_fields(struct verr *v, const json_t *f, struct photo_row *p, co
 	long long epoch;
 	if (taken && timestamp_normalize(taken, p->taken_at, sizeof p->taken_at, &epoch) != 0)
 		verr_add(v, "taken_at", "须为 RFC 3339 时间");
+	else if (taken)
+		snprintf(p->taken_at_source, sizeof p->taken_at_source, "client");
 	const char *lat = field_string(v, f, "lat", 0, 1, 32, NULL);
 	const char *lng = field_string(v, f, "lng", 0, 1, 32, NULL);
 	if (!lat != !lng)
@@ -250,21 +254,175 @@ static void read_fields(struct verr *v, const json_t *f, struct photo_row *p, co
 		if (*end2 || p->lng < -180 || p->lng > 180 || p->lng != p->lng)
 			verr_add(v, "lng", "须为 -180 到 180 之间的数字");
 		p->has_location = 1;
+		snprintf(p->location_source, sizeof p->location_source, "client");
 	}
 	const char *caption = field_string(v, f, "caption", 0, 1, 200, NULL);
 	snprintf(p->caption, sizeof p->caption, "%s", caption ? caption : "");
 }
 
+int photo_admit_or_reply(struct req *req, struct db *db, struct photo_new *n)
+{
+	if (n->id) {
+		snprintf(n->p.id, sizeof n->p.id, "%s", n->id);
+		enum store_status s = photo_get(db, n->p.id, &n->existing);
+		if (s == STORE_OK) { /* a retry: checked against the stored photo once the bytes are in */
+			/* someone else's photo, or this one linked elsewhere: not a retry */
+			const struct photo_row *e = &n->existing;
+			if (strcmp(e->owner_id, req->principal.user_id) != 0 ||
+			    strcmp(e->inspection_id, n->inspection_id ? n->inspection_id : "") != 0 ||
+			    strcmp(e->finding_id, n->finding_id ? n->finding_id : "") != 0) {
+				reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一张照片");
+				return -1;
+			}
+			n->retry = 1;
+			return 0;
+		}
+		if (s != STORE_NOT_FOUND) {
+			reply_store_error(req, s);
+			return -1;
+		}
+	}
+	if (!n->inspection_id && !n->finding_id)
+		return 0;
+	if (photo_link_or_reply(req, db, n->inspection_id, n->finding_id) != 0)
+		return -1;
+	long long have = photo_count_for(db, n->inspection_id, n->finding_id);
+	if (have < 0) {
+		reply_store_error(req, STORE_DB);
+		return -1;
+	}
+	if (have >= req->srv->cfg->max_photos_per_object) {
+		reply_problem(req, 409, "too_many_photos", NULL, "该对象的照片已达上限 %lld 张",
+		              req->srv->cfg->max_photos_per_object);
+		return -1;
+	}
+	return 0;
+}
+
+/* Fills what the bytes themselves tell: pixel size, and EXIF time and place
+ * where the phone gave none. */
+static void probe_stored(struct req *req, struct photo_row *p)
+{
+	char path[PATH_MAX];
+	if (blob_path(req->srv->blobs, p->sha256, path, sizeof path) != 0)
+		return;
+	struct image_info info;
+	image_probe(path, &info);
+	p->width = info.width;
+	p->height = info.height;
+	if (!p->taken_at[0] && info.has_taken) {
+		snprintf(p->taken_at, sizeof p->taken_at, "%s", info.taken_at);
+		snprintf(p->taken_at_source, sizeof p->taken_at_source, "exif");
+	}
+	if (!p->has_location && info.has_location) {
+		p->has_location = 1;
+		p->lat = info.lat;
+		p->lng = info.lng;
+		snprintf(p->location_source, sizeof p->location_source, "exif");
+	}
+}
+
+/* Removes stored bytes this upload brought unless a photo row refers to them:
+ * checked and done under the database's write lock, so a concurrent upload of
+ * the same bytes either committed its row first (the bytes stay) or finds
+ * them gone in its own transaction (see bytes_present). */
+static void release_bytes(struct req *req, struct db *db, const char *sha256)
+{
+	if (db_begin(db) != STORE_OK)
+		return; /* kept: an unreferenced blob wastes space, a missing one loses a photo */
+	long long refs = photo_count_sha256(db, sha256);
+	if (refs == 0)
+		blob_remove(req->srv->blobs, sha256);
+	db_commit(db);
+}
+
+static int bytes_present(struct req *req, const char *sha256)
+{
+	char path[PATH_MAX];
+	return blob_path(req->srv->blobs, sha256, path, sizeof path) == 0 && access(path, F_OK) == 0;
+}
+
+int photo_store_or_reply(struct req *req, struct db *db, struct photo_new *n, int existed, photo_also_fn also,
+                         void *arg)
+{
+	struct photo_row *p = &n->p;
+	enum store_status s;
+	if (n->retry) { /* the same id again: the same bytes from the same uploader are the same photo */
+		if (strcmp(n->existing.sha256, p->sha256) != 0) {
+			if (!existed)
+				release_bytes(req, db, p->sha256);
+			reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一张照片");
+			return -1;
+		}
+		*p = n->existing;
+		if (!also)
+			return 200;
+		s = db_begin(db);
+		if (s == STORE_OK)
+			s = also(db, p, arg);
+		if (s == STORE_OK)
+			s = db_commit(db);
+		else
+			db_rollback(db);
+		if (s == STORE_OK)
+			return 200;
+		reply_store_error(req, s == STORE_CONFLICT ? STORE_DB : s);
+		return -1;
+	}
+	if (!n->id)
+		rand_uuid(p->id);
+	snprintf(p->owner_id, sizeof p->owner_id, "%s", req->principal.user_id);
+	snprintf(p->inspection_id, sizeof p->inspection_id, "%s", n->inspection_id ? n->inspection_id : "");
+	snprintf(p->finding_id, sizeof p->finding_id, "%s", n->finding_id ? n->finding_id : "");
+	probe_stored(req, p);
+	int gone = 0;
+	s = db_begin(db);
+	if (s == STORE_OK)
+		s = photo_insert(db, p);
+	if (s == STORE_OK && also)
+		s = also(db, p, arg);
+	if (s == STORE_OK && !bytes_present(req, p->sha256)) { /* removed by a concurrent refusal */
+		gone = 1;
+		s = STORE_DB;
+	}
+	if (s == STORE_OK)
+		s = db_commit(db);
+	else
+		db_rollback(db);
+	if (s == STORE_OK)
+		return 201;
+	if (!existed && !gone)
+		release_bytes(req, db, p->sha256);
+	struct photo_row *e = &n->existing;
+	if (gone) {
+		req_header_add(req, "Retry-After", "1");
+		reply_problem(req, 503, "service_unavailable", NULL, "照片数据刚被并发清理，请重新上传");
+	} else if (s == STORE_CONFLICT && photo_get(db, p->id, e) == STORE_OK && strcmp(e->sha256, p->sha256) == 0 &&
+	           strcmp(e->owner_id, req->principal.user_id) == 0 && !also) {
+		*p = *e; /* a concurrent retry stored it */
+		return 200;
+	} else if (s == STORE_CONFLICT) {
+		reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一张照片");
+	} else {
+		reply_store_error(req, s);
+	}
+	return -1;
+}
+
 static json_t *photo_json(const struct photo_row *p)
 {
-	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:I, s:s, s:n, s:n, s:o, s:o, s:o, s:o, s:s, s:I}", "id",
-	                      p->id, "owner_id", p->owner_id, "inspection_id",
+	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I}",
+	                      "id", p->id, "owner_id", p->owner_id, "inspection_id",
 	                      p->inspection_id[0] ? json_string(p->inspection_id) : json_null(), "finding_id",
 	                      p->finding_id[0] ? json_string(p->finding_id) : json_null(), "sha256", p->sha256, "size",
-	                      (json_int_t)p->size, "mime", p->mime, "width", "height", "taken_at",
-	                      p->taken_at[0] ? json_string(p->taken_at) : json_null(), "lat",
+	                      (json_int_t)p->size, "mime", p->mime, "width",
+	                      p->width > 0 ? json_integer(p->width) : json_null(), "height",
+	                      p->height > 0 ? json_integer(p->height) : json_null(), "taken_at",
+	                      p->taken_at[0] ? json_string(p->taken_at) : json_null(), "taken_at_source",
+	                      p->taken_at_source[0] ? json_string(p->taken_at_source) : json_null(), "lat",
 	                      p->has_location ? json_real(p->lat) : json_null(), "lng",
-	                      p->has_location ? json_real(p->lng) : json_null(), "caption",
+	                      p->has_location ? json_real(p->lng) : json_null(), "location_source",
+	                      p->location_source[0] ? json_string(p->location_source) : json_null(), "caption",
 	                      p->caption[0] ? json_string(p->caption) : json_null(), "uploaded_at", p->uploaded_at,
 	                      "version", (json_int_t)p->version);
 	return o;
@@ -332,8 +490,7 @@ void photos_upload(struct req *req)
 	struct verr v;
 	verr_init(&v);
 	struct upload u = {.req = req, .fields = json_object(), .v = &v};
-	struct photo_row p;
-	memset(&p, 0, sizeof p);
+	struct photo_new n;
 	int ok = multipart ? read_multipart(&u) == 0 : read_raw(&u) == 0;
 	if (!ok) {
 		blob_writer_abort(u.w); /* cleaned up before the answer: the client may look at once */
@@ -343,8 +500,7 @@ void photos_upload(struct req *req)
 	}
 	if (u.files == 0 || !u.w || blob_writer_size(u.w) == 0)
 		verr_add(&v, "file", u.files == 0 ? "缺少文件" : "文件为空");
-	const char *id, *inspection_id, *finding_id;
-	read_fields(&v, u.fields, &p, &id, &inspection_id, &finding_id);
+	photo_fields_read(&v, u.fields, &n);
 	size_t head_len = 0;
 	const uint8_t *head = u.w ? blob_writer_head(u.w, &head_len) : NULL;
 	const char *mime = head ? image_sniff(head, head_len) : NULL;
@@ -358,66 +514,26 @@ void photos_upload(struct req *req)
 		reply_problem(req, 415, "unsupported_media_type", NULL, "文件不是 JPEG、PNG、WebP 或 HEIC 图片");
 		goto out;
 	}
-	snprintf(p.mime, sizeof p.mime, "%s", mime);
-	p.size = blob_writer_size(u.w);
-	struct photo_row existing;
-	int retry = id && (snprintf(p.id, sizeof p.id, "%s", id), photo_get(db, p.id, &existing) == STORE_OK);
-	if (!retry) {
-		if ((inspection_id || finding_id) && photo_link_or_reply(req, db, inspection_id, finding_id) != 0)
-			goto out;
-		long long have = inspection_id || finding_id ? photo_count_for(db, inspection_id, finding_id) : 0;
-		if (have >= req->srv->cfg->max_photos_per_object) {
-			reply_problem(req, 409, "too_many_photos", NULL, "该对象的照片已达上限 %lld 张",
-			              req->srv->cfg->max_photos_per_object);
-			goto out;
-		}
-	}
+	snprintf(n.p.mime, sizeof n.p.mime, "%s", mime);
+	n.p.size = blob_writer_size(u.w);
+	if (photo_admit_or_reply(req, db, &n) != 0)
+		goto out;
 	int existed = 0;
-	enum blob_result br = blob_writer_commit(u.w, p.sha256, &existed);
+	enum blob_result br = blob_writer_commit(u.w, n.p.sha256, &existed);
 	u.w = NULL;
 	if (br != BLOB_OK) {
 		u.error = from_blob(br);
 		reply_stream_error(req, &u);
 		goto out;
 	}
-	if (retry) { /* the same id again: the same bytes from the same uploader are the same photo */
-		if (strcmp(existing.sha256, p.sha256) == 0 && strcmp(existing.owner_id, req->principal.user_id) == 0) {
-			reply_photo(req, 200, &existing);
-		} else {
-			if (!existed)
-				blob_remove(req->srv->blobs, p.sha256);
-			reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一张照片");
-		}
-		goto out;
+	int status = photo_store_or_reply(req, db, &n, existed, NULL, NULL);
+	if (status == 201) {
+		char location[96];
+		snprintf(location, sizeof location, "/api/v1/photos/%s", n.p.id);
+		req_header_add(req, "Location", location);
 	}
-	if (!id)
-		rand_uuid(p.id);
-	snprintf(p.owner_id, sizeof p.owner_id, "%s", req->principal.user_id);
-	snprintf(p.inspection_id, sizeof p.inspection_id, "%s", inspection_id ? inspection_id : "");
-	snprintf(p.finding_id, sizeof p.finding_id, "%s", finding_id ? finding_id : "");
-	enum store_status s = db_begin(db);
-	if (s == STORE_OK)
-		s = photo_insert(db, &p);
-	if (s == STORE_OK)
-		s = db_commit(db);
-	else
-		db_rollback(db);
-	if (s != STORE_OK) {
-		if (!existed) /* no row points at these bytes */
-			blob_remove(req->srv->blobs, p.sha256);
-		if (s == STORE_CONFLICT && photo_get(db, p.id, &existing) == STORE_OK &&
-		    strcmp(existing.sha256, p.sha256) == 0 && strcmp(existing.owner_id, req->principal.user_id) == 0)
-			reply_photo(req, 200, &existing); /* a concurrent retry stored it */
-		else if (s == STORE_CONFLICT)
-			reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一张照片");
-		else
-			reply_store_error(req, s);
-		goto out;
-	}
-	char location[96];
-	snprintf(location, sizeof location, "/api/v1/photos/%s", p.id);
-	req_header_add(req, "Location", location);
-	reply_photo(req, 201, &p);
+	if (status > 0)
+		reply_photo(req, status, &n.p);
 out:
 	blob_writer_abort(u.w);
 	buf_release(&u.value);
@@ -503,6 +619,45 @@ static int parse_range(const char *h, long long size, long long *from, long long
 	return 1;
 }
 
+/* If-None-Match names etag, or is "*" (any representation). */
+static int if_none_match(struct req *req, const char *etag)
+{
+	const char *inm = mg_get_header(req->conn, "If-None-Match");
+	return inm && (strstr(inm, etag) || strcmp(inm, "*") == 0);
+}
+
+/* Answers status with len bytes of fd from offset from: the headers in one
+ * write, then the bytes in chunks, so a photo never sits in memory whole.
+ * The caller has added its headers (ETag, Content-Range, ...) to req. */
+static void send_file_range(struct req *req, int status, const char *mime, int fd, long long from, long long len)
+{
+	struct buf h = BUF_INIT;
+	buf_printf(&h,
+	           "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %lld\r\nX-Request-Id: %s\r\n"
+	           "X-Content-Type-Options: nosniff\r\n",
+	           status, status == 206 ? "Partial Content" : "OK", mime, len, req->request_id);
+	buf_add(&h, req->headers.data ? req->headers.data : "", req->headers.len);
+	buf_adds(&h, "\r\n");
+	req->status = status;
+	int ok = mg_write(req->conn, h.data, h.len) > 0;
+	req->bytes_out = h.len;
+	buf_release(&h);
+	if (!ok || strcmp(req->method, "HEAD") == 0)
+		return;
+	enum { CHUNK = 65536 };
+	char *chunk = xmalloc(CHUNK); /* worker threads have small stacks */
+	long long off = from, left = len;
+	while (left > 0) {
+		ssize_t n = pread(fd, chunk, left < CHUNK ? (size_t)left : CHUNK, off);
+		if (n <= 0 || mg_write(req->conn, chunk, (size_t)n) <= 0)
+			break; /* the client went away or the disk failed: the connection ends short */
+		off += n;
+		left -= n;
+		req->bytes_out += (size_t)n;
+	}
+	free(chunk);
+}
+
 void photos_content(struct req *req)
 {
 	struct db *db = req_db_or_reply(req);
@@ -511,8 +666,7 @@ void photos_content(struct req *req)
 		return;
 	char etag[80];
 	snprintf(etag, sizeof etag, "\"%s\"", p.sha256);
-	const char *inm = mg_get_header(req->conn, "If-None-Match");
-	if (inm && strstr(inm, etag)) {
+	if (if_none_match(req, etag)) {
 		req_header_add(req, "ETag", etag);
 		req_header_add(req, "Cache-Control", "private, max-age=31536000, immutable");
 		reply_send(req, 304, NULL, NULL, 0, 0);
@@ -540,37 +694,58 @@ void photos_content(struct req *req)
 		reply_problem(req, 416, "range_not_satisfiable", NULL, "请求范围超出照片大小 %lld 字节", size);
 		return;
 	}
-	long long len = to - from + 1;
 	int status = range ? 206 : 200;
 	req_header_add(req, "ETag", etag);
 	req_header_add(req, "Cache-Control", "private, max-age=31536000, immutable");
-	/* headers in one write, then the bytes in chunks: a photo never sits in memory whole */
-	struct buf h = BUF_INIT;
-	buf_printf(&h,
-	           "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %lld\r\nX-Request-Id: %s\r\n"
-	           "X-Content-Type-Options: nosniff\r\nContent-Disposition: inline\r\nAccept-Ranges: bytes\r\n",
-	           status, range ? "Partial Content" : "OK", p.mime, len, req->request_id);
-	if (range)
-		buf_printf(&h, "Content-Range: bytes %lld-%lld/%lld\r\n", from, to, size);
-	buf_add(&h, req->headers.data ? req->headers.data : "", req->headers.len);
-	buf_adds(&h, "\r\n");
-	req->status = status;
-	int ok = mg_write(req->conn, h.data, h.len) > 0;
-	req->bytes_out = h.len;
-	buf_release(&h);
-	if (ok && strcmp(req->method, "HEAD") != 0) {
-		enum { CHUNK = 65536 };
-		char *chunk = xmalloc(CHUNK); /* worker threads have small stacks */
-		long long off = from, left = len;
-		while (left > 0) {
-			ssize_t n = pread(fd, chunk, left < CHUNK ? (size_t)left : CHUNK, off);
-			if (n <= 0 || mg_write(req->conn, chunk, (size_t)n) <= 0)
-				break; /* the client went away or the disk failed: the connection ends short */
-			off += n;
-			left -= n;
-			req->bytes_out += (size_t)n;
-		}
-		free(chunk);
+	req_header_add(req, "Content-Disposition", "inline");
+	req_header_add(req, "Accept-Ranges", "bytes");
+	if (range) {
+		char cr[96];
+		snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", from, to, size);
+		req_header_add(req, "Content-Range", cr);
 	}
+	send_file_range(req, status, p.mime, fd, from, to - from + 1);
+	close(fd);
+}
+
+void photos_thumbnail(struct req *req)
+{
+	struct db *db = req_db_or_reply(req);
+	struct photo_row p;
+	if (!db || load_visible_or_reply(req, db, &p) != 0)
+		return;
+	char etag[96];
+	snprintf(etag, sizeof etag, "\"%s-t%d\"", p.sha256, THUMB_SIZE);
+	if (if_none_match(req, etag)) {
+		req_header_add(req, "ETag", etag);
+		req_header_add(req, "Cache-Control", "private, max-age=31536000, immutable");
+		reply_send(req, 304, NULL, NULL, 0, 0);
+		return;
+	}
+	char src[PATH_MAX], cache[PATH_MAX];
+	if (blob_path(req->srv->blobs, p.sha256, src, sizeof src) != 0 ||
+	    snprintf(cache, sizeof cache, "%s/thumbs/%.2s/%.2s/%s.jpg", req->srv->cfg->data_dir, p.sha256, p.sha256 + 2,
+	             p.sha256) >= (int)sizeof cache) {
+		reply_problem(req, 500, "internal_error", NULL, NULL);
+		return;
+	}
+	int fd = -1;
+	long long size = 0;
+	switch (image_thumbnail(src, cache, &fd, &size)) {
+	case THUMB_OK: break;
+	case THUMB_UNDECODABLE:
+		reply_problem(req, 422, "image_undecodable", NULL,
+		              "照片无法解码，无法生成缩略图；原图仍可通过 /content 获取");
+		return;
+	case THUMB_BUSY:
+		req_header_add(req, "Retry-After", "2");
+		reply_problem(req, 503, "service_unavailable", NULL, "缩略图正在排队生成，请稍后重试");
+		return;
+	case THUMB_IO: reply_problem(req, 500, "internal_error", NULL, NULL); return;
+	}
+	req_header_add(req, "ETag", etag);
+	req_header_add(req, "Cache-Control", "private, max-age=31536000, immutable");
+	req_header_add(req, "Content-Disposition", "inline");
+	send_file_range(req, 200, "image/jpeg", fd, 0, size);
 	close(fd);
 }

@@ -11,6 +11,7 @@
 #include "ops.h"
 #include "orgs.h"
 #include "photos.h"
+#include "uploads.h"
 #include "users.h"
 #ifdef INSPECTD_TEST_ROUTES
 #include "testroutes.h"
@@ -71,6 +72,11 @@ const struct route route_table[] = {
 	{"POST",   "/api/v1/photos",                     photos_upload,       ROUTE_BODY_STREAM},
 	{"GET",    "/api/v1/photos/{id}",                photos_get,          0},
 	{"GET",    "/api/v1/photos/{id}/content",        photos_content,      0},
+	{"GET",    "/api/v1/photos/{id}/thumbnail",      photos_thumbnail,    0},
+	{"POST",   "/api/v1/uploads",                    uploads_create,      ROUTE_BODY_STREAM},
+	{"GET",    "/api/v1/uploads/{id}",               uploads_get,         0},
+	{"PATCH",  "/api/v1/uploads/{id}",               uploads_patch,       ROUTE_BODY_STREAM},
+	{"DELETE", "/api/v1/uploads/{id}",               uploads_delete,      0},
 #ifdef INSPECTD_TEST_ROUTES
 	TEST_ROUTES
 #endif

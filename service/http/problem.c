@@ -41,6 +41,14 @@ static const struct {
         {"shutting_down", "服务正在停止"},
         {"http_version_not_supported", "不支持的 HTTP 版本"},
         {"insufficient_storage", "存储空间不足"},
+        {"image_undecodable", "图片无法解码"},
+        {"tus_version_unsupported", "不支持的 tus 协议版本"},
+        {"offset_mismatch", "上传偏移量不一致"},
+        {"checksum_algorithm_unsupported", "不支持的校验算法"},
+        {"checksum_mismatch", "校验和不一致"},
+        {"upload_locked", "上传正在进行中"},
+        {"upload_expired", "上传已过期"},
+        {"too_many_uploads", "未完成的上传过多"},
 };
 
 const char *problem_title(const char *code)

@@ -54,6 +54,7 @@ static const char *reason_phrase(int status)
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
 	case 409: return "Conflict";
+	case 410: return "Gone";
 	case 411: return "Length Required";
 	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
@@ -61,8 +62,10 @@ static const char *reason_phrase(int status)
 	case 415: return "Unsupported Media Type";
 	case 416: return "Range Not Satisfiable";
 	case 422: return "Unprocessable Content";
+	case 423: return "Locked";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
+	case 460: return "Checksum Mismatch"; /* tus 1.0 checksum extension */
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
@@ -98,8 +101,9 @@ void reply_send(struct req *req, int status, const char *content_type, const voi
 	buf_printf(&out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, reason_phrase(status), http_date());
 	if (content_type)
 		buf_printf(&out, "Content-Type: %s\r\n", content_type);
-	buf_printf(&out, "Content-Length: %zu\r\nX-Request-Id: %s\r\nX-Content-Type-Options: nosniff\r\n", len,
-	           req->request_id);
+	if (status != 204 && status != 304) /* neither has a body, nor may say it has (RFC 9110 §8.6) */
+		buf_printf(&out, "Content-Length: %zu\r\n", len);
+	buf_printf(&out, "X-Request-Id: %s\r\nX-Content-Type-Options: nosniff\r\n", req->request_id);
 	if (no_store)
 		buf_adds(&out, "Cache-Control: no-store\r\n");
 	if (req->close_after || req->body_unread) {
@@ -113,9 +117,29 @@ void reply_send(struct req *req, int status, const char *content_type, const voi
 	if (len && !head)
 		buf_add(&out, body, len);
 	req->status = status;
+	if (req->hold) {
+		buf_release(&req->held);
+		req->held = out;
+		return;
+	}
 	int n = mg_write(req->conn, out.data, out.len);
 	req->bytes_out = n > 0 ? (size_t)n : 0;
 	buf_release(&out);
+}
+
+void req_hold(struct req *req)
+{
+	req->hold = 1;
+}
+
+void req_flush(struct req *req)
+{
+	req->hold = 0;
+	if (req->held.len) {
+		int n = mg_write(req->conn, req->held.data, req->held.len);
+		req->bytes_out = n > 0 ? (size_t)n : 0;
+	}
+	buf_release(&req->held);
 }
 
 void reply_json_new(struct req *req, int status, json_t *value)

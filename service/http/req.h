@@ -51,6 +51,8 @@ struct req {
 	int authenticated;
 	char client_addr[48]; /* the socket peer, or the forwarded client behind a trusted proxy */
 	int status;           /* 0 until replied */
+	int hold;             /* 1: the reply is kept in held until req_flush (cleanup first) */
+	struct buf held;
 	size_t bytes_out;
 	uint64_t start_us;
 };
@@ -67,6 +69,15 @@ void req_header_add(struct req *req, const char *name, const char *value);
  * no_store, Cache-Control: no-store. For HEAD requests the body is omitted.
  */
 void reply_send(struct req *req, int status, const char *content_type, const void *body, size_t len, int no_store);
+
+/*
+ * Holds the reply back: while req->hold is set, reply_* build the response
+ * into req->held instead of sending it, so a handler can still clean up
+ * (remove files, release locks) before the client hears the outcome and acts
+ * on it. req_flush sends what was held (and clears hold).
+ */
+void req_hold(struct req *req);
+void req_flush(struct req *req);
 
 /* JSON body (compact). Takes ownership of value. */
 void reply_json_new(struct req *req, int status, json_t *value);

@@ -20,9 +20,11 @@
 #include "bootstrap.h"
 #include "crypto.h"
 #include "db.h"
+#include "image.h"
 #include "password.h"
 #include "session_store.h"
 #include "user_store.h"
+#include "uploads.h"
 #include "problem.h"
 #include "random.h"
 #include "req.h"
@@ -193,7 +195,10 @@ static void add_cors_headers(struct req *req)
 			return;
 	req_header_add(req, "Access-Control-Allow-Origin", origin);
 	req_header_add(req, "Vary", "Origin");
-	req_header_add(req, "Access-Control-Expose-Headers", "ETag, Location, Retry-After, X-Request-Id");
+	req_header_add(req, "Access-Control-Expose-Headers",
+	               "ETag, Location, Retry-After, X-Request-Id, Upload-Offset, Upload-Length, Upload-Expires,"
+	               " Upload-Metadata, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size,"
+	               " Tus-Checksum-Algorithm, Photo-Id");
 }
 
 /* OPTIONS on a known path: a CORS preflight, or the Allow list. */
@@ -205,10 +210,14 @@ static void reply_options(struct req *req, const char *allow)
 	if (acrm && req->headers.len) { /* add_cors_headers accepted the origin */
 		req_header_add(req, "Access-Control-Allow-Methods", allow_opts);
 		req_header_add(req, "Access-Control-Allow-Headers",
-		               "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id");
+		               "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id, Tus-Resumable,"
+		               " Upload-Length, Upload-Defer-Length, Upload-Metadata, Upload-Offset, Upload-Checksum,"
+		               " X-HTTP-Method-Override");
 		req_header_add(req, "Access-Control-Max-Age", "600");
 	}
 	req_header_add(req, "Allow", allow_opts);
+	if (uploads_path(req->path))
+		uploads_discovery_headers(req);
 	reply_send(req, 204, NULL, NULL, 0, 0);
 }
 
@@ -372,9 +381,31 @@ static void set_client_addr(struct req *req)
 		snprintf(req->client_addr, sizeof req->client_addr, "%s", fwd);
 }
 
+/* X-HTTP-Method-Override on a POST to an upload: the WeChat mini-program's
+ * wx.request cannot send PATCH. Only PATCH and DELETE; -1 when it replied. */
+static int method_override_or_reply(struct req *req)
+{
+	const char *o = mg_get_header(req->conn, "X-HTTP-Method-Override");
+	if (!o || strcmp(req->method, "POST") != 0 || strncmp(req->path, "/api/v1/uploads/", 16) != 0)
+		return 0;
+	if (strcasecmp(o, "PATCH") == 0) {
+		req->method = "PATCH";
+		return 0;
+	}
+	if (strcasecmp(o, "DELETE") == 0) {
+		req->method = "DELETE";
+		return 0;
+	}
+	req->body_unread = has_body(req);
+	reply_problem(req, 400, "bad_request", NULL, "X-HTTP-Method-Override 只能是 PATCH 或 DELETE");
+	return -1;
+}
+
 static void route_request(struct req *req)
 {
 	struct server *srv = req->srv;
+	if (uploads_path(req->path)) /* on every answer there, errors included */
+		req_header_add(req, "Tus-Resumable", TUS_VERSION);
 	if (atomic_load(&srv->draining)) {
 		req->close_after = 1;
 		req_header_add(req, "Retry-After", "5");
@@ -387,6 +418,8 @@ static void route_request(struct req *req)
 		reply_problem(req, 400, "bad_request", NULL, "不能同时使用 Transfer-Encoding 与 Content-Length");
 		return;
 	}
+	if (uploads_path(req->path) && method_override_or_reply(req) != 0)
+		return;
 	char allow[128];
 	size_t index = srv->nroutes;
 	enum route_match m = router_match(srv->routes, srv->nroutes, req->method, req->path, &index, &req->params,
@@ -441,6 +474,8 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	set_client_addr(&req);
 
 	route_request(&req);
+	if (req.hold) /* a handler that held its reply and returned early */
+		req_flush(&req);
 
 	uint64_t took = now_us() - req.start_us;
 	metrics_observe(srv->metrics, req.route_index, req.method, req.status, took);
@@ -534,10 +569,30 @@ int server_run(const struct config *cfg)
 		fprintf(stderr, "inspectd: %s\n", err);
 		goto out;
 	}
+	/* Block the stop signals before any thread starts (libvips', the upload
+	 * sweep, civetweb's), so they inherit the mask and only the sigwait
+	 * below receives them. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* Local clock times (EXIF) and calendar days are in the configured zone;
+	 * set before any thread starts. */
+	setenv("TZ", cfg->time_zone, 1);
+	tzset();
+	if (image_init((int)cfg->image_concurrency, err, sizeof err) != 0) {
+		fprintf(stderr, "inspectd: %s\n", err);
+		goto out;
+	}
 	int boot = bootstrap_run(srv.db_path, err, sizeof err);
 	if (boot != 0) {
 		fprintf(stderr, "inspectd: %s\n", err);
 		rc = boot == -2 ? 2 : 1;
+		goto out;
+	}
+	if (uploads_start(&srv, err, sizeof err) != 0) {
+		fprintf(stderr, "inspectd: %s\n", err);
 		goto out;
 	}
 	srv.routes = enabled_routes(cfg, &srv.nroutes);
@@ -580,14 +635,6 @@ int server_run(const struct config *cfg)
 	cb.init_thread = on_init_thread;
 	cb.exit_thread = on_exit_thread;
 
-	/* Block the stop signals before civetweb starts its threads, so they
-	 * inherit the mask and only sigwait below receives them. */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-
 	struct mg_init_data init = {.callbacks = &cb, .user_data = &srv, .configuration_options = options};
 	struct mg_error_data edata = {.text = err, .text_buffer_size = sizeof err};
 	srv.mg = mg_start2(&init, &edata);
@@ -616,6 +663,8 @@ int server_run(const struct config *cfg)
 	log_msg(LOG_INFO, "server", "stopped");
 	rc = 0;
 out:
+	uploads_stop(&srv);
+	image_shutdown();
 	blob_store_close(srv.blobs);
 	password_shutdown();
 	memset(&srv.keys, 0, sizeof srv.keys);

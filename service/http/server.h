@@ -28,6 +28,7 @@ struct server {
 	atomic_int draining; /* set on SIGTERM: new requests get 503 */
 	struct jwt_keys keys;
 	struct blob_store *blobs; /* photo bytes */
+	struct uploads *uploads;  /* resumable uploads (uploads.c) */
 };
 
 /* The route table (routes.c), in the order of API.md. */

@@ -688,6 +688,34 @@ void crew_build(struct server_proc *s, struct crew *w)
 	upload_evidence_photo(s, admin);
 }
 
+void crew_round_setup(struct server_proc *s, struct crew *w, const char *const *inspectors, json_t **tpl,
+                      char round_id[ID_LEN])
+{
+	static const char *const env[] = {BOOTSTRAP_ENV, NULL};
+	server_start(s, env);
+	crew_build(s, w);
+	*tpl = template_fetch(s, w->cast.admin.access, QIQIANG_TEMPLATE_ID);
+	json_decref(round_create(s, w->cast.supervisor.access, "2023-03", "2023年3月月观摩",
+	                         (const char *const[]){w->tree.village_a1, w->tree.village_a2, NULL}, inspectors,
+	                         round_id));
+}
+
+void photo_viewers(const struct crew *w, struct photo_viewer out[PHOTO_VIEWERS])
+{
+	const struct photo_viewer v[PHOTO_VIEWERS] = {
+	        {"uploader insp.city", w->insp_city.access, 200},
+	        {"sup.a (town A)", w->cast.supervisor.access, 200},
+	        {"admin", w->cast.admin.access, 200},
+	        {"viewer.a (town A)", w->viewer_a.access, 200},
+	        {"insp.two (same round)", w->insp_two.access, 200},
+	        {"sup.b (town B)", w->sup_b.access, 404},
+	        {"cadre.a1 (draft)", w->cast.cadre.access, 404},
+	        {"insp.a (not in the round)", w->cast.inspector.access, 404},
+	        {"viewer.b (town B)", w->cast.viewer.access, 404},
+	};
+	memcpy(out, v, sizeof v);
+}
+
 char *uuid_v4(char *out)
 {
 	unsigned char b[16];

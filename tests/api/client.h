@@ -194,6 +194,21 @@ struct crew {
 };
 void crew_build(struct server_proc *s, struct crew *w);
 
+/* A server with BOOTSTRAP_ENV, crew_build, the default template (*tpl, the
+ * caller json_decrefs it) and sup.a's round "2023-03" over villages A1 and A2
+ * with the given inspectors (NULL-terminated user ids) into round_id. */
+void crew_round_setup(struct server_proc *s, struct crew *w, const char *const *inspectors, json_t **tpl,
+                      char round_id[ID_LEN]);
+
+/* Everyone of the crew and what a GET of a photo linked to insp.city's draft
+ * visit of A1 (in a round with insp.city and insp.two) answers them. */
+struct photo_viewer {
+	const char *who, *token;
+	long want; /* 200 or 404 */
+};
+enum { PHOTO_VIEWERS = 9 };
+void photo_viewers(const struct crew *w, struct photo_viewer out[PHOTO_VIEWERS]);
+
 /* A fresh random version-4 UUID (a client-made id) in out (ID_LEN bytes). */
 char *uuid_v4(char *out);
 /* The UTC time now + offset_s as "2023-03-15T08:30:00Z". */

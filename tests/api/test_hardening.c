@@ -32,16 +32,10 @@ static const char *insp, *sup, *admin; /* insp.city, sup.a, admin */
 static int group_setup(void **state)
 {
 	(void)state;
-	static const char *const env[] = {BOOTSTRAP_ENV, NULL};
-	server_start(&srv, env);
-	crew_build(&srv, &crew);
+	crew_round_setup(&srv, &crew, (const char *const[]){crew.insp_city.user_id, NULL}, &tpl, round_id);
 	insp = crew.insp_city.access;
 	sup = crew.cast.supervisor.access;
 	admin = crew.cast.admin.access;
-	tpl = template_fetch(&srv, admin, QIQIANG_TEMPLATE_ID);
-	json_decref(round_create(&srv, sup, "2023-03", "2023年3月月观摩",
-	                         (const char *const[]){crew.tree.village_a1, crew.tree.village_a2, NULL},
-	                         (const char *const[]){crew.insp_city.user_id, NULL}, round_id));
 	return 0;
 }
 

@@ -260,16 +260,11 @@ static void assert_tmp_empty(struct server_proc *s, const char *what)
 static int group_setup(void **state)
 {
 	(void)state;
-	static const char *const env[] = {BOOTSTRAP_ENV, NULL};
-	server_start(&srv, env);
-	crew_build(&srv, &crew);
+	crew_round_setup(&srv, &crew, (const char *const[]){crew.insp_city.user_id, crew.insp_two.user_id, NULL}, &tpl,
+	                 round_id);
 	insp = crew.insp_city.access;
 	sup = crew.cast.supervisor.access;
 	admin = crew.cast.admin.access;
-	tpl = template_fetch(&srv, admin, QIQIANG_TEMPLATE_ID);
-	json_decref(round_create(&srv, sup, "2023-03", "2023年3月月观摩",
-	                         (const char *const[]){crew.tree.village_a1, crew.tree.village_a2, NULL},
-	                         (const char *const[]){crew.insp_city.user_id, crew.insp_two.user_id, NULL}, round_id));
 	return 0;
 }
 
@@ -718,34 +713,13 @@ static void test_visibility(void **state)
 	pathf(path, sizeof path, "/api/v1/photos/%s", pid);
 	pathf(cpath, sizeof cpath, "/api/v1/photos/%s/content", pid);
 
-	static const struct {
-		const char *who;
-		long want;
-	} seen[] = {
-	        {"uploader insp.city", 200},
-	        {"sup.a (town A)", 200},
-	        {"admin", 200},
-	        {"viewer.a (town A)", 200},
-	        {"insp.two (same round)", 200},
-	        {"sup.b (town B)", 404},
-	        {"cadre.a1 (draft)", 404},
-	        {"insp.a (not in the round)", 404},
-	        {"viewer.b (town B)", 404},
-	};
-	const char *tokens[] = {insp,
-	                        sup,
-	                        admin,
-	                        crew.viewer_a.access,
-	                        crew.insp_two.access,
-	                        crew.sup_b.access,
-	                        crew.cast.cadre.access,
-	                        crew.cast.inspector.access,
-	                        crew.cast.viewer.access};
+	struct photo_viewer seen[PHOTO_VIEWERS];
+	photo_viewers(&crew, seen);
 	for (size_t i = 0; i < sizeof seen / sizeof seen[0]; i++) {
 		const char *paths[] = {path, cpath};
 		for (size_t k = 0; k < 2; k++) {
 			struct http_resp r;
-			api_get(&srv, paths[k], tokens[i], &r);
+			api_get(&srv, paths[k], seen[i].token, &r);
 			if (r.status != seen[i].want)
 				fail_msg("GET %s by %s: expected %ld, got %ld: %.300s", paths[k], seen[i].who,
 				         seen[i].want, r.status, r.status == 200 ? "" : buf_cstr(&r.body));

@@ -66,4 +66,10 @@ visit=$(curl -fsS "http://127.0.0.1:$port/api/v1/me/assignments" -H "Authorizati
 bench "GET /inspections/{id}" "/api/v1/inspections/$visit" -H "Authorization: Bearer $token"
 bench "GET /inspections?limit=50" "/api/v1/inspections?limit=50" -H "Authorization: Bearer $token"
 bench "GET /me/assignments" "/api/v1/me/assignments" -H "Authorization: Bearer $token"
+
+# Photos: uploads (time, memory) and thumbnails (the first made, then cached ones served).
+photos=$(python3 "$(dirname "$0")/photos.py" "$port" "$pid" "$token")
+grep -v '^thumbnail ' <<<"$photos"
+photo=$(awk '/^thumbnail / {print $2}' <<<"$photos")
+bench "GET /photos/{id}/thumbnail" "/api/v1/photos/$photo/thumbnail" -H "Authorization: Bearer $token"
 echo "peak RSS: $(hwm_kb) KiB"

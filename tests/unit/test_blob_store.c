@@ -249,6 +249,55 @@ static void test_disk_full(void **state)
 	assert_int_equal(umount(mnt), 0);
 }
 
+/* A finished resumable upload: linked to its address, its own name kept
+ * (removed by the caller after the photo row commits); the same bytes again
+ * are "existed"; the sibling directory is inside the store's root. */
+static void test_link_keeps_the_source(void **state)
+{
+	(void)state;
+	struct blob_store *bs = open_store();
+	char dir[128], src[192];
+	assert_int_equal(blob_sibling_dir(bs, "uploads", dir, sizeof dir), 0);
+	char want_dir[128];
+	snprintf(want_dir, sizeof want_dir, "%s/uploads", root);
+	assert_string_equal(dir, want_dir);
+	assert_int_equal(mkdir(dir, 0750), 0);
+	snprintf(src, sizeof src, "%s/one", dir);
+	size_t len = 70000; /* more than one read chunk */
+	uint8_t *data = malloc(len);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (uint8_t)(i * 13 + 1);
+	FILE *f = fopen(src, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+
+	char sha[65], want_hex[65];
+	uint8_t want[32];
+	sha256(data, len, want);
+	hex_of(want, want_hex);
+	int existed = -1;
+	assert_int_equal(blob_link(bs, src, sha, &existed), BLOB_OK);
+	assert_string_equal(sha, want_hex);
+	assert_int_equal(existed, 0);
+	struct stat a, b;
+	assert_int_equal(stat(src, &a), 0); /* still there */
+	long long size = 0;
+	int fd = blob_open(bs, sha, &size);
+	assert_true(fd >= 0);
+	assert_int_equal(size, (long long)len);
+	assert_int_equal(fstat(fd, &b), 0);
+	close(fd);
+	assert_int_equal(a.st_ino, b.st_ino); /* a link, not a copy */
+	assert_int_equal(blob_link(bs, src, sha, &existed), BLOB_OK);
+	assert_int_equal(existed, 1);
+	/* a missing source is an error, nothing stored */
+	snprintf(src, sizeof src, "%s/absent", dir);
+	assert_int_equal(blob_link(bs, src, sha, &existed), BLOB_IO);
+	free(data);
+	blob_store_close(bs);
+}
+
 static void test_sniff(void **state)
 {
 	(void)state;
@@ -293,6 +342,7 @@ int main(void)
 	        cmocka_unit_test(test_paths_only_from_hashes),
 	        cmocka_unit_test(test_crash_leftovers_cleaned_on_open),
 	        cmocka_unit_test(test_disk_full),
+	        cmocka_unit_test(test_link_keeps_the_source),
 	        cmocka_unit_test(test_sniff),
 	};
 	return cmocka_run_group_tests_name("blob_store", tests, setup, teardown);

@@ -824,6 +824,50 @@ static void test_auth_settings_bounds(void **state)
 	expect_fail_argv(CONFIG_CMD_SERVE, argv, "60", "86400");
 }
 
+static void test_photo_settings(void **state)
+{
+	(void)state;
+	struct config cfg;
+	char err[256];
+	assert_int_equal(load(&cfg, CONFIG_CMD_SERVE, err, sizeof err, NULL), 0);
+	assert_string_equal(cfg.time_zone, "Asia/Shanghai");
+	assert_int_equal(cfg.image_concurrency, 2);
+	assert_int_equal(cfg.upload_expiry_s, 86400);
+	assert_int_equal(cfg.upload_sweep_s, 600);
+	assert_int_equal(cfg.max_uploads_per_user, 20);
+	config_release(&cfg);
+	assert_int_equal(load(&cfg, CONFIG_CMD_SERVE, err, sizeof err, "--time-zone=Europe/Berlin",
+	                      "--image-concurrency=64", "--upload-expiry-s=1", "--upload-sweep-s=86400",
+	                      "--max-uploads-per-user=1000", NULL),
+	                 0);
+	assert_string_equal(cfg.time_zone, "Europe/Berlin");
+	assert_int_equal(cfg.image_concurrency, 64);
+	assert_int_equal(cfg.upload_expiry_s, 1);
+	assert_int_equal(cfg.upload_sweep_s, 86400);
+	assert_int_equal(cfg.max_uploads_per_user, 1000);
+	config_release(&cfg);
+
+	/* time zones: known tzdata names only, never a path out of zoneinfo */
+	expect_bad_value("time-zone", "INSPECTD_TIME_ZONE", "Mars/Olympus_Mons");
+	expect_bad_value("time-zone", "INSPECTD_TIME_ZONE", "");
+	expect_bad_value("time-zone", "INSPECTD_TIME_ZONE", "/etc/passwd");
+	expect_bad_value("time-zone", "INSPECTD_TIME_ZONE", "../../../etc/passwd");
+	expect_bad_value("time-zone", "INSPECTD_TIME_ZONE", "Asia");           /* a directory */
+	expect_bad_value("time-zone", "INSPECTD_TIME_ZONE", "Asia/Shanghai "); /* stray space */
+	assert_true(config_time_zone_known("UTC"));
+	assert_false(config_time_zone_known("Asia/../Asia/Shanghai"));
+
+	expect_bad_value("image-concurrency", "INSPECTD_IMAGE_CONCURRENCY", "0");
+	expect_bad_value("image-concurrency", "INSPECTD_IMAGE_CONCURRENCY", "65");
+	expect_bad_value("upload-expiry-s", "INSPECTD_UPLOAD_EXPIRY_S", "0");
+	expect_bad_value("upload-expiry-s", "INSPECTD_UPLOAD_EXPIRY_S", "604801");
+	expect_bad_value("upload-sweep-s", "INSPECTD_UPLOAD_SWEEP_S", "0");
+	expect_bad_value("max-uploads-per-user", "INSPECTD_MAX_UPLOADS_PER_USER", "0");
+	expect_bad_value("max-uploads-per-user", "INSPECTD_MAX_UPLOADS_PER_USER", "1001");
+	char *argv[] = {"--time-zone", "Nowhere/Town", NULL};
+	expect_fail_argv(CONFIG_CMD_SERVE, argv, "time-zone", "IANA");
+}
+
 static void test_admin_command(void **state)
 {
 	(void)state;
@@ -916,6 +960,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_auth_settings_set, reset_env),
 	        cmocka_unit_test_setup(test_trusted_proxies_values, reset_env),
 	        cmocka_unit_test_setup(test_auth_settings_bounds, reset_env),
+	        cmocka_unit_test_setup(test_photo_settings, reset_env),
 	        cmocka_unit_test_setup(test_admin_command, reset_env),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
