@@ -657,7 +657,7 @@ enum store_status inspection_list(struct db *db, const struct inspection_scope *
 
 #define FINDING_COLUMNS                                                                                                \
 	"id, inspection_id, org_id, coalesce(item_code, ''), severity, description, photo_ids, auto, status, deleted," \
-	" version, seq, created_at, updated_at, coalesce(created_by, ''), create_hash"
+	" version, seq, created_at, updated_at, coalesce(created_by, ''), create_hash, coalesce(task_id, '')"
 
 void finding_row_release(struct finding_row *f)
 {
@@ -684,6 +684,7 @@ static void finding_read(sqlite3_stmt *st, struct finding_row *f)
 	db_col_text(st, 13, f->updated_at, sizeof f->updated_at);
 	db_col_text(st, 14, f->created_by, sizeof f->created_by);
 	col_blob32(st, 15, f->create_hash);
+	db_col_text(st, 16, f->task_id, sizeof f->task_id);
 }
 
 static enum store_status finding_one(sqlite3_stmt *st, struct finding_row *out)

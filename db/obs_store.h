@@ -162,6 +162,7 @@ struct finding_row {
 	int deleted;
 	long long version, seq;
 	char created_at[24], updated_at[24];
+	char task_id[37]; /* the rectification task made from it, "" when none */
 };
 void finding_row_release(struct finding_row *f);
 enum store_status finding_get(struct db *db, const char *id, struct finding_row *out);

@@ -6,7 +6,8 @@
 #define PHOTO_COLUMNS                                                                                                  \
 	"id, owner_id, coalesce(inspection_id, ''), coalesce(finding_id, ''), sha256, size, mime,"                     \
 	" coalesce(taken_at, ''), lat, lng, coalesce(caption, ''), uploaded_at, version,"                              \
-	" coalesce(width, 0), coalesce(height, 0), coalesce(taken_at_source, ''), coalesce(location_source, '')"
+	" coalesce(width, 0), coalesce(height, 0), coalesce(taken_at_source, ''), coalesce(location_source, ''),"      \
+	" coalesce(task_id, ''), coalesce(progress_id, '')"
 
 enum store_status photo_get(struct db *db, const char *id, struct photo_row *out)
 {
@@ -37,6 +38,8 @@ enum store_status photo_get(struct db *db, const char *id, struct photo_row *out
 		out->height = sqlite3_column_int(st, 14);
 		db_col_text(st, 15, out->taken_at_source, sizeof out->taken_at_source);
 		db_col_text(st, 16, out->location_source, sizeof out->location_source);
+		db_col_text(st, 17, out->task_id, sizeof out->task_id);
+		db_col_text(st, 18, out->progress_id, sizeof out->progress_id);
 	}
 	db_stmt_done(st);
 	return s;
@@ -46,9 +49,9 @@ enum store_status photo_insert(struct db *db, struct photo_row *p)
 {
 	static const char sql[] =
 	        "INSERT INTO photos (id, owner_id, inspection_id, finding_id, sha256, size, mime, taken_at, lat, lng,"
-	        " caption, uploaded_at, width, height, taken_at_source, location_source) VALUES (:id, :owner,"
-	        " :inspection, :finding, :sha, :size, :mime, :taken_at, :lat, :lng, :caption,"
-	        " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), :width, :height, :taken_src, :loc_src)"
+	        " caption, uploaded_at, width, height, taken_at_source, location_source, task_id, progress_id)"
+	        " VALUES (:id, :owner, :inspection, :finding, :sha, :size, :mime, :taken_at, :lat, :lng, :caption,"
+	        " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), :width, :height, :taken_src, :loc_src, :task, :progress)"
 	        " RETURNING uploaded_at, version";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
@@ -72,6 +75,8 @@ enum store_status photo_insert(struct db *db, struct photo_row *p)
 	}
 	db_bind_text_or_null(st, ":taken_src", p->taken_at_source);
 	db_bind_text_or_null(st, ":loc_src", p->location_source);
+	db_bind_text_or_null(st, ":task", p->task_id);
+	db_bind_text_or_null(st, ":progress", p->progress_id);
 	int rc = sqlite3_step(st);
 	enum store_status s = STORE_OK;
 	if (rc == SQLITE_ROW) {
@@ -103,15 +108,20 @@ char *photo_missing_ids(struct db *db, const char *ids_json)
 	return out;
 }
 
-long long photo_count_for(struct db *db, const char *inspection_id, const char *finding_id)
+long long photo_count_for(struct db *db, const char *inspection_id, const char *finding_id, const char *task_id,
+                          const char *progress_id)
 {
-	static const char sql[] = "SELECT count(*) FROM photos WHERE (:inspection IS NOT NULL AND inspection_id = "
-	                          ":inspection) OR (:finding IS NOT NULL AND finding_id = :finding)";
+	static const char sql[] =
+	        "SELECT count(*) FROM photos WHERE (:inspection IS NOT NULL AND inspection_id = :inspection)"
+	        " OR (:finding IS NOT NULL AND finding_id = :finding) OR (:task IS NOT NULL AND task_id = :task)"
+	        " OR (:progress IS NOT NULL AND progress_id = :progress)";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return -1;
 	db_bind_text_or_null(st, ":inspection", inspection_id);
 	db_bind_text_or_null(st, ":finding", finding_id);
+	db_bind_text_or_null(st, ":task", task_id);
+	db_bind_text_or_null(st, ":progress", progress_id);
 	long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 	db_stmt_done(st);
 	return n;

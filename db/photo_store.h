@@ -9,6 +9,8 @@ struct photo_row {
 	char owner_id[37];
 	char inspection_id[37]; /* "" when none */
 	char finding_id[37];    /* "" when none */
+	char task_id[37];       /* "" when none */
+	char progress_id[37];   /* "" when none */
 	char sha256[65];
 	long long size;
 	char mime[16];
@@ -27,8 +29,9 @@ enum store_status photo_get(struct db *db, const char *id, struct photo_row *out
 enum store_status photo_insert(struct db *db, struct photo_row *p);
 /* Photos whose bytes have this SHA-256 (-1 on error). */
 long long photo_count_sha256(struct db *db, const char *sha256);
-/* Photos linked to an inspection or finding (column "inspection_id" or "finding_id"). */
-long long photo_count_for(struct db *db, const char *inspection_id, const char *finding_id);
+/* Photos linked to the one object given (the others NULL). */
+long long photo_count_for(struct db *db, const char *inspection_id, const char *finding_id, const char *task_id,
+                          const char *progress_id);
 
 /* Of the ids in ids_json (a JSON array of strings), those no photo has yet,
  * once each, in order of first appearance: a JSON array text (malloc'ed),

@@ -25,6 +25,7 @@
 #include "org_store.h"
 #include "orgs.h"
 #include "photo_store.h"
+#include "rect_store.h"
 #include "password.h"
 #include "random.h"
 #include "session_store.h"
@@ -677,6 +678,77 @@ static enum store_status seed_round(struct db *db, const char *data_dir)
 	return s;
 }
 
+/* A local date days from today, "YYYY-MM-DD". */
+static void demo_date(int days, char out[11])
+{
+	time_t t = time(NULL) + (time_t)days * 86400;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* 东山村 (weak) under rectification this year: one task under way with a
+ * progress report, one overdue, both on wangfang's phone. */
+static enum store_status seed_rectification(struct db *db)
+{
+	struct org village;
+	struct user sup, cadre;
+	if (org_store_get_by_code(db, "demo-dongshan-001", &village) != STORE_OK ||
+	    user_store_get_login(db, "zhangwg", &sup, NULL, 0) != STORE_OK ||
+	    user_store_get_login(db, "wangfang", &cadre, NULL, 0) != STORE_OK)
+		return STORE_NOT_FOUND;
+	struct task_row c = {0};
+	rand_uuid(c.rectification_id);
+	snprintf(c.org_id, sizeof c.org_id, "%s", village.id);
+	uint8_t hash[32];
+	sha256(c.rectification_id, strlen(c.rectification_id), hash); /* no client request to replay */
+	struct rect_fields f = {"党组织班子软弱涣散，“三会一课”不规范，村级集体经济薄弱",
+	                        "王志强（市委组织部副部长）",
+	                        "张卫国",
+	                        sup.id,
+	                        "刘洋（市农业农村局选派）",
+	                        "市农业农村局",
+	                        "一、调整充实村“两委”班子；\n二、规范“三会一课”和主题党日；\n三、发展村级集体经济。"};
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	enum store_status s =
+	        rect_insert(db, c.rectification_id, village.id, tm.tm_year + 1900, "annual", NULL, &f, sup.id, hash);
+	if (s == STORE_OK)
+		s = org_set_status(db, village.id, "rectifying");
+	if (s == STORE_OK)
+		s = history_add(db, "rectification", c.rectification_id, sup.id, NULL, "open", f.reason);
+	static const struct {
+		const char *title, *detail;
+		int due_in_days, start;
+	} tasks[] = {
+	        {"规范“三会一课”制度并建立台账", "每月召开支部党员大会，按时上党课，会议记录完整，照片留档。", 30, 1},
+	        {"调整充实村“两委”班子", "选优配强村党组织书记，补齐空缺委员。", -7, 0},
+	};
+	for (size_t i = 0; s == STORE_OK && i < sizeof tasks / sizeof tasks[0]; i++) {
+		char id[37], due[11];
+		rand_uuid(id);
+		demo_date(tasks[i].due_in_days, due);
+		struct task_fields tf = {tasks[i].title, tasks[i].detail, cadre.id, due, 1};
+		sha256(id, strlen(id), hash);
+		s = task_insert(db, id, &c, &tf, NULL, hash);
+		if (s == STORE_OK)
+			s = history_add(db, "task", id, sup.id, NULL, "assigned", NULL);
+		if (s == STORE_OK && tasks[i].start) {
+			s = task_set_status(db, id, "assigned", "in_progress", NULL, cadre.id);
+			if (s == STORE_OK)
+				s = history_add(db, "task", id, cadre.id, "assigned", "in_progress", NULL);
+			char pid[37];
+			rand_uuid(pid);
+			if (s == STORE_OK)
+				s = progress_insert(db, pid, id, cadre.id,
+				                    "已召开本月支部党员大会，会议记录已整理归档。", 40,
+				                    "[\"" DEMO_PHOTO_ID "\"]", hash);
+		}
+	}
+	return s;
+}
+
 static enum store_status seed_demo(struct db *db, const char *data_dir)
 {
 	for (size_t i = 0; i < sizeof demo_orgs / sizeof demo_orgs[0]; i++) {
@@ -713,7 +785,8 @@ static enum store_status seed_demo(struct db *db, const char *data_dir)
 		if (s != STORE_OK)
 			return s;
 	}
-	return seed_round(db, data_dir);
+	enum store_status s = seed_round(db, data_dir);
+	return s == STORE_OK ? seed_rectification(db) : s;
 }
 
 int cli_seed_demo(int argc, char **argv)
@@ -757,6 +830,7 @@ int cli_seed_demo(int argc, char **argv)
 			       "  users zhangwg (supervisor, 东山镇), liming (inspector), wangfang (cadre, 东山村),\n"
 			       "  zhaolei (viewer); password \"" DEMO_PASSWORD "\" for each\n"
 			       "  round 2023年3月月观摩 with visits approved, submitted, returned and draft\n"
+			       "  东山村 under rectification: two tasks in wangfang's inbox (GET /api/v1/me/tasks)\n"
 			       "try:\n"
 			       "  curl -s localhost:8080/api/v1/auth/login -H 'Content-Type: application/json' \\\n"
 			       "       -d '{\"username\":\"liming\",\"password\":\"" DEMO_PASSWORD "\"}'\n"

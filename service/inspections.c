@@ -118,12 +118,12 @@ static json_t *finding_json(struct db *db, const struct finding_row *f)
 		json_decref(photos);
 		return NULL;
 	}
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:b, s:s, s:I, s:s, s:s}", "id", f->id,
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:b, s:s, s:o, s:I, s:s, s:s}", "id", f->id,
 	                 "inspection_id", f->inspection_id, "org_id", f->org_id, "item_code",
 	                 text_or_null(f->item_code), "severity", f->severity, "description",
 	                 f->description ? f->description : "", "photo_ids", photos, "missing_photo_ids", missing,
-	                 "auto", f->auto_, "status", f->status, "version", (json_int_t)f->version, "created_at",
-	                 f->created_at, "updated_at", f->updated_at);
+	                 "auto", f->auto_, "status", f->status, "task_id", text_or_null(f->task_id), "version",
+	                 (json_int_t)f->version, "created_at", f->created_at, "updated_at", f->updated_at);
 }
 
 static void reply_inspection(struct req *req, int status, const struct inspection_row *r)

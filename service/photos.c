@@ -27,6 +27,7 @@
 #include "blob_store.h"
 #include "image.h"
 #include "inspections.h"
+#include "rectify.h"
 #include "photo_store.h"
 #include "random.h"
 #include "server.h"
@@ -229,12 +230,14 @@ void photo_fields_read(struct verr *v, const json_t *f, struct photo_new *n)
 	n->id = field_uuid(v, f, "id", 0, NULL);
 	n->inspection_id = field_uuid(v, f, "inspection_id", 0, NULL);
 	n->finding_id = field_uuid(v, f, "finding_id", 0, NULL);
-	if (n->inspection_id && n->finding_id)
-		verr_add(v, "finding_id", "照片只能属于一个对象");
-	if (json_object_get(f, "task_id"))
-		verr_add(v, "task_id", "整改任务尚不支持照片");
-	if (json_object_get(f, "progress_id"))
-		verr_add(v, "progress_id", "整改进展尚不支持照片");
+	n->task_id = field_uuid(v, f, "task_id", 0, NULL);
+	n->progress_id = field_uuid(v, f, "progress_id", 0, NULL);
+	const char *links[] = {"inspection_id", "finding_id", "task_id", "progress_id"};
+	const char *given[] = {n->inspection_id, n->finding_id, n->task_id, n->progress_id};
+	int nlinks = 0;
+	for (int i = 0; i < 4; i++)
+		if (given[i] && ++nlinks == 2)
+			verr_add(v, links[i], "照片只能属于一个对象（观摩记录、问题、整改任务或进展报告之一）");
 	const char *taken = field_string(v, f, "taken_at", 0, 1, 40, NULL);
 	long long epoch;
 	if (taken && timestamp_normalize(taken, p->taken_at, sizeof p->taken_at, &epoch) != 0)
@@ -270,7 +273,9 @@ int photo_admit_or_reply(struct req *req, struct db *db, struct photo_new *n)
 			const struct photo_row *e = &n->existing;
 			if (strcmp(e->owner_id, req->principal.user_id) != 0 ||
 			    strcmp(e->inspection_id, n->inspection_id ? n->inspection_id : "") != 0 ||
-			    strcmp(e->finding_id, n->finding_id ? n->finding_id : "") != 0) {
+			    strcmp(e->finding_id, n->finding_id ? n->finding_id : "") != 0 ||
+			    strcmp(e->task_id, n->task_id ? n->task_id : "") != 0 ||
+			    strcmp(e->progress_id, n->progress_id ? n->progress_id : "") != 0) {
 				reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一张照片");
 				return -1;
 			}
@@ -282,11 +287,12 @@ int photo_admit_or_reply(struct req *req, struct db *db, struct photo_new *n)
 			return -1;
 		}
 	}
-	if (!n->inspection_id && !n->finding_id)
+	if (!n->inspection_id && !n->finding_id && !n->task_id && !n->progress_id)
 		return 0;
-	if (photo_link_or_reply(req, db, n->inspection_id, n->finding_id) != 0)
+	if (n->task_id || n->progress_id ? photo_task_link_or_reply(req, db, n->task_id, n->progress_id) != 0
+	                                 : photo_link_or_reply(req, db, n->inspection_id, n->finding_id) != 0)
 		return -1;
-	long long have = photo_count_for(db, n->inspection_id, n->finding_id);
+	long long have = photo_count_for(db, n->inspection_id, n->finding_id, n->task_id, n->progress_id);
 	if (have < 0) {
 		reply_store_error(req, STORE_DB);
 		return -1;
@@ -374,6 +380,8 @@ int photo_store_or_reply(struct req *req, struct db *db, struct photo_new *n, in
 	snprintf(p->owner_id, sizeof p->owner_id, "%s", req->principal.user_id);
 	snprintf(p->inspection_id, sizeof p->inspection_id, "%s", n->inspection_id ? n->inspection_id : "");
 	snprintf(p->finding_id, sizeof p->finding_id, "%s", n->finding_id ? n->finding_id : "");
+	snprintf(p->task_id, sizeof p->task_id, "%s", n->task_id ? n->task_id : "");
+	snprintf(p->progress_id, sizeof p->progress_id, "%s", n->progress_id ? n->progress_id : "");
 	probe_stored(req, p);
 	int gone = 0;
 	s = db_begin(db);
@@ -425,6 +433,10 @@ static json_t *photo_json(const struct photo_row *p)
 	                      p->location_source[0] ? json_string(p->location_source) : json_null(), "caption",
 	                      p->caption[0] ? json_string(p->caption) : json_null(), "uploaded_at", p->uploaded_at,
 	                      "version", (json_int_t)p->version);
+	if (o) {
+		json_object_set_new(o, "task_id", p->task_id[0] ? json_string(p->task_id) : json_null());
+		json_object_set_new(o, "progress_id", p->progress_id[0] ? json_string(p->progress_id) : json_null());
+	}
 	return o;
 }
 
@@ -555,6 +567,14 @@ static int load_visible_or_reply(struct req *req, struct db *db, struct photo_ro
 	}
 	if (req->principal.role == ROLE_ADMIN || strcmp(p->owner_id, req->principal.user_id) == 0)
 		return 0;
+	if (p->task_id[0] || p->progress_id[0]) { /* evidence of a task: whoever sees the task */
+		int v = task_visible_to(req, db, p->task_id[0] ? p->task_id : NULL,
+		                        p->progress_id[0] ? p->progress_id : NULL);
+		if (v == 1)
+			return 0;
+		reply_store_error(req, v < 0 ? STORE_DB : STORE_NOT_FOUND);
+		return -1;
+	}
 	const char *inspection = p->inspection_id[0] ? p->inspection_id : NULL;
 	struct finding_row f;
 	int have_f = 0;

@@ -23,7 +23,7 @@ void photos_thumbnail(struct req *req);
 struct photo_new {
 	struct photo_row p;
 	const char *id; /* the client's id, or NULL (pointers into the fields object) */
-	const char *inspection_id, *finding_id;
+	const char *inspection_id, *finding_id, *task_id, *progress_id;
 	int retry; /* id is an existing photo of this uploader's, with the same link */
 	struct photo_row existing;
 };

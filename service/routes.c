@@ -11,6 +11,7 @@
 #include "ops.h"
 #include "orgs.h"
 #include "photos.h"
+#include "rectify.h"
 #include "uploads.h"
 #include "users.h"
 #ifdef INSPECTD_TEST_ROUTES
@@ -67,6 +68,29 @@ const struct route route_table[] = {
 	{"POST",   "/api/v1/inspections/{id}/findings",  findings_create,     ROUTE_BODY_JSON},
 	{"GET",    "/api/v1/findings/{id}",              findings_get,        0},
 	{"PUT",    "/api/v1/findings/{id}",              findings_update,     ROUTE_BODY_JSON},
+	{"POST",   "/api/v1/findings/{id}/rectify",      findings_rectify,    ROUTE_BODY_JSON},
+
+	/* Rectifying weak organizations: cases, tasks, progress, interviews, the inbox */
+	{"GET",    "/api/v1/rectifications",                 rectifications_list,     0},
+	{"POST",   "/api/v1/rectifications",                 rectifications_create,   ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/rectifications/{id}",            rectifications_get,      0},
+	{"PUT",    "/api/v1/rectifications/{id}",            rectifications_update,   ROUTE_BODY_JSON},
+	{"POST",   "/api/v1/rectifications/{id}/evaluate",   rectifications_evaluate, ROUTE_BODY_JSON},
+	{"POST",   "/api/v1/rectifications/{id}/close",      rectifications_close,    ROUTE_BODY_JSON},
+	{"POST",   "/api/v1/rectifications/{id}/reopen",     rectifications_reopen,   ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/rectifications/{id}/tasks",      tasks_list,              0},
+	{"POST",   "/api/v1/rectifications/{id}/tasks",      tasks_create,            ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/rectifications/{id}/interviews", interviews_list,         0},
+	{"POST",   "/api/v1/rectifications/{id}/interviews", interviews_create,       ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/tasks/{id}",                     tasks_get,               0},
+	{"PUT",    "/api/v1/tasks/{id}",                     tasks_update,            ROUTE_BODY_JSON},
+	{"POST",   "/api/v1/tasks/{id}/start",               tasks_start,             ROUTE_BODY_JSON},
+	{"POST",   "/api/v1/tasks/{id}/submit",              tasks_submit,            ROUTE_BODY_JSON},
+	{"POST",   "/api/v1/tasks/{id}/verify",              tasks_verify,            ROUTE_BODY_JSON},
+	{"POST",   "/api/v1/tasks/{id}/return",              tasks_return,            ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/tasks/{id}/progress",            progress_list_route,     0},
+	{"POST",   "/api/v1/tasks/{id}/progress",            progress_create,         ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/me/tasks",                       me_tasks,                0},
 
 	/* Evidence photos */
 	{"POST",   "/api/v1/photos",                     photos_upload,       ROUTE_BODY_STREAM},

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
+#include "clock.h"
 #include "http/req.h"
 
 /* Echoes the parsed JSON body (or null when the body was empty). */
@@ -39,4 +41,23 @@ void test_sleep(struct req *req)
 	while (nanosleep(&ts, &ts) != 0)
 		;
 	reply_json_new(req, 200, json_pack("{s:i}", "slept_ms", (int)ms));
+}
+
+/* Pins the calendar clock: {"now": "<RFC 3339>"} or {"now": null}. */
+void test_clock(struct req *req)
+{
+	json_t *now = req->json ? json_object_get(req->json, "now") : NULL;
+	if (json_is_null(now)) {
+		clock_pin(0, 0);
+		reply_json_new(req, 200, json_pack("{s:n}", "now"));
+		return;
+	}
+	char utc[24];
+	long long epoch = 0;
+	if (!json_is_string(now) || timestamp_normalize(json_string_value(now), utc, sizeof utc, &epoch) != 0) {
+		reply_problem(req, 400, "bad_request", NULL, "now must be an RFC 3339 time or null");
+		return;
+	}
+	clock_pin(1, epoch);
+	reply_json_new(req, 200, json_pack("{s:s}", "now", utc));
 }

@@ -1046,8 +1046,8 @@ static void test_validation(void **state)
 	        {"caption", NULL /* 201 CJK */, "caption"},
 	        {"id", "not-a-uuid", "id"},
 	        {"inspection_id", "123", "inspection_id"},
-	        {"task_id", "7c9e6679-7425-40de-944b-e07fc1f90ae7", "task_id"},
-	        {"progress_id", "7c9e6679-7425-40de-944b-e07fc1f90ae7", "progress_id"},
+	        {"task_id", "123", "task_id"},
+	        {"progress_id", "not-a-uuid", "progress_id"},
 	        {"foo", "bar", "foo"},
 	};
 	int long_caption_used = 0;
