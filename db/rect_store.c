@@ -61,11 +61,6 @@
 	" 'person_role', i.person_role, 'held_at', i.held_at, 'reason', i.reason, 'outcome', i.outcome,"               \
 	" 'recorded_by', i.recorded_by, 'recorded_by_name', u.display_name, 'created_at', i.created_at)"
 
-#define HISTORY_JSON(entity_id)                                                                                        \
-	"json((SELECT coalesce(json_group_array(json_object('at', h.at, 'actor_id', h.actor_id, 'actor_name',"         \
-	" hu.display_name, 'from', h.from_status, 'to', h.to_status, 'reason', h.reason)), '[]') FROM (SELECT * FROM"  \
-	" state_history WHERE entity_id = " entity_id " ORDER BY seq) h JOIN users hu ON hu.id = h.actor_id))"
-
 static void bind_scope(sqlite3_stmt *st, const struct rect_scope *sc)
 {
 	db_bind_int64(st, ":unscoped", sc == NULL || sc->scope == NULL);
@@ -137,6 +132,21 @@ static void col_hash(sqlite3_stmt *st, int col, uint8_t out[32])
 		memcpy(out, h, 32);
 }
 
+/* The history of a case or task, oldest first, appended to items. */
+static enum store_status history_list(struct db *db, const char *entity, const char *entity_id, json_t *items)
+{
+	static const char sql[] = "SELECT json_object('at', h.at, 'actor_id', h.actor_id, 'actor_name', u.display_name,"
+	                          " 'from', h.from_status, 'to', h.to_status, 'reason', h.reason) FROM state_history h"
+	                          " JOIN users u ON u.id = h.actor_id WHERE h.entity = :entity AND h.entity_id = :id"
+	                          " ORDER BY h.seq";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":entity", entity);
+	db_bind_text(st, ":id", entity_id);
+	return many_json(st, items, 0, NULL);
+}
+
 /* ---- cases ---- */
 
 #define RECT_ROW_COLUMNS "r.id, r.org_id, o.path, r.status, r.year, r.version, r.create_hash"
@@ -201,20 +211,12 @@ enum store_status rect_json(struct db *db, const char *id, const struct rect_sco
 	s = task_list_case(db, id, sc && sc->today ? sc->today : NULL, NULL, NULL, 0, tasks, NULL);
 	if (s == STORE_OK)
 		s = interview_list(db, id, NULL, NULL, 0, interviews, NULL);
-	json_t *history = NULL;
-	if (s == STORE_OK) {
-		static const char hsql[] = "SELECT " HISTORY_JSON(":id");
-		sqlite3_stmt *h = db_stmt(db, hsql);
-		if (!h) {
-			s = STORE_DB;
-		} else {
-			db_bind_text(h, ":id", id);
-			s = one_json(h, &history);
-		}
-	}
+	json_t *history = json_array();
+	if (s == STORE_OK)
+		s = history_list(db, "rectification", id, history);
 	json_object_set_new(*out, "tasks", tasks);
 	json_object_set_new(*out, "interviews", interviews);
-	json_object_set_new(*out, "history", history ? history : json_array());
+	json_object_set_new(*out, "history", history);
 	if (s != STORE_OK) {
 		json_decref(*out);
 		*out = NULL;
@@ -327,6 +329,35 @@ enum store_status org_set_status(struct db *db, const char *org_id, const char *
 	return s == STORE_NOT_FOUND ? STORE_OK : s; /* already so */
 }
 
+enum store_status org_rectified(struct db *db, const char *org_id)
+{
+	static const char sql[] = "UPDATE orgs SET status = 'normal', version = version + 1, updated_at = " NOW
+	                          " WHERE id = :id AND status != 'normal' AND NOT EXISTS (SELECT 1 FROM rectifications"
+	                          " WHERE org_id = :id AND status != 'closed')";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":id", org_id);
+	enum store_status s = exec_changes(db, st);
+	return s == STORE_NOT_FOUND ? STORE_OK : s; /* another case still open, or already normal */
+}
+
+/* The task (visible in sc) whose progress reports cite photo_id. */
+enum store_status photo_citing_task(struct db *db, const char *photo_id, char task_id[37])
+{
+	static const char sql[] = "SELECT p.task_id FROM progress p, json_each(p.photo_ids) j WHERE j.value = :photo"
+	                          " LIMIT 1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":photo", photo_id);
+	enum store_status s = db_row_status(sqlite3_step(st));
+	if (s == STORE_OK)
+		db_col_text(st, 0, task_id, 37);
+	db_stmt_done(st);
+	return s;
+}
+
 enum store_status history_add(struct db *db, const char *entity, const char *entity_id, const char *actor_id,
                               const char *from, const char *to, const char *reason)
 {
@@ -387,20 +418,12 @@ enum store_status task_json(struct db *db, const char *id, const struct rect_sco
 	enum store_status s = one_json(st, out);
 	if (s != STORE_OK || !detail)
 		return s;
-	json_t *progress = json_array(), *history = NULL;
+	json_t *progress = json_array(), *history = json_array();
 	s = progress_list(db, id, progress);
-	if (s == STORE_OK) {
-		static const char hsql[] = "SELECT " HISTORY_JSON(":id");
-		sqlite3_stmt *h = db_stmt(db, hsql);
-		if (!h) {
-			s = STORE_DB;
-		} else {
-			db_bind_text(h, ":id", id);
-			s = one_json(h, &history);
-		}
-	}
+	if (s == STORE_OK)
+		s = history_list(db, "task", id, history);
 	json_object_set_new(*out, "progress", progress);
-	json_object_set_new(*out, "history", history ? history : json_array());
+	json_object_set_new(*out, "history", history);
 	if (s != STORE_OK) {
 		json_decref(*out);
 		*out = NULL;
@@ -513,8 +536,9 @@ enum store_status task_evidence(struct db *db, const char *task_id, long long *r
 {
 	static const char sql[] =
 	        "SELECT (SELECT count(*) FROM progress WHERE task_id = :task), (SELECT count(*) FROM photos ph WHERE"
-	        " ph.task_id = :task OR ph.progress_id IN (SELECT id FROM progress WHERE task_id = :task) OR ph.id IN"
-	        " (SELECT j.value FROM progress p, json_each(p.photo_ids) j WHERE p.task_id = :task))";
+	        " ph.task_id = :task OR ph.progress_id IN (SELECT id FROM progress WHERE task_id = :task) OR EXISTS"
+	        " (SELECT 1 FROM progress p, json_each(p.photo_ids) j WHERE p.task_id = :task AND j.value = ph.id"
+	        " AND ph.owner_id = p.author_id))";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;
@@ -565,8 +589,7 @@ enum store_status progress_insert(struct db *db, const char *id, const char *tas
                                   const char *text, int percent, const char *photo_ids, const uint8_t hash[32])
 {
 	static const char sql[] = "INSERT INTO progress (id, task_id, author_id, text, percent, photo_ids, create_hash,"
-	                          " created_at) VALUES (:id, :task, :author, :text, :percent, :photos, :hash,"
-	                          " strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
+	                          " created_at) VALUES (:id, :task, :author, :text, :percent, :photos, :hash, " NOW ")";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;

@@ -62,6 +62,10 @@ enum store_status rect_list(struct db *db, const struct rect_scope *sc, const st
 
 /* Sets an organization's status (normal, weak, rectifying), bumping its version. */
 enum store_status org_set_status(struct db *db, const char *org_id, const char *status);
+/* A case of org closed as passed: the org is `normal` again unless another case of it is still open. */
+enum store_status org_rectified(struct db *db, const char *org_id);
+/* The task whose progress reports cite photo_id (STORE_NOT_FOUND: none). */
+enum store_status photo_citing_task(struct db *db, const char *photo_id, char task_id[37]);
 
 /* ---- history ---- */
 enum store_status history_add(struct db *db, const char *entity, const char *entity_id, const char *actor_id,
@@ -104,8 +108,9 @@ enum store_status task_list_case(struct db *db, const char *case_id, const char 
                                  const char *after_id, int limit, json_t *items, int *more);
 /* The ids of a case's tasks that are not verified (into ids), and how many tasks it has. */
 enum store_status task_unverified(struct db *db, const char *case_id, json_t *ids, long long *total);
-/* Progress reports of a task, and uploaded photos evidencing it (photos of
- * its reports' photo_ids, or uploaded with its task_id / progress_id). */
+/* Progress reports of a task, and uploaded photos evidencing it: uploaded
+ * with its task_id or a report's progress_id, or cited in a report's
+ * photo_ids by the person who uploaded them. */
 enum store_status task_evidence(struct db *db, const char *task_id, long long *reports, long long *photos);
 
 struct inbox_filter {

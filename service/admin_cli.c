@@ -802,6 +802,10 @@ int cli_seed_demo(int argc, char **argv)
 	struct db *db = open_db(argc, argv, &rc);
 	if (!db)
 		return rc;
+	/* the demo's year and due dates in the zone serve will use */
+	const char *tz = getenv("INSPECTD_TIME_ZONE");
+	setenv("TZ", tz && config_time_zone_known(tz) ? tz : "Asia/Shanghai", 1);
+	tzset();
 	char path[4096], err[512];
 	snprintf(path, sizeof path, "%s", sqlite3_db_filename(db_handle(db), "main"));
 	rc = EXIT_FAIL;

@@ -181,7 +181,7 @@ enum store_status task_create_in_tx(struct db *db, const char *id, const struct 
 
 /* ---- cases ------------------------------------------------------------------------------------ */
 
-static json_t *case_actions(const struct rect_row *r)
+json_t *case_actions(const struct rect_row *r)
 {
 	if (strcmp(r->status, "open") == 0)
 		return json_pack("[s, s, s, s]", "update", "evaluate", "add_task", "add_interview");
@@ -299,15 +299,14 @@ static void read_four_ones(struct verr *v, const json_t *body, struct rect_field
 	verr_release(&sub);
 }
 
-/* town_leader_id: a supervisor of the town above the village (or of the village itself). */
-static void check_town_leader(struct db *db, struct verr *v, const char *user_id, const char *village_path)
+/* town_leader_id: an active supervisor of the village's town (its parent). */
+static void check_town_leader(struct db *db, struct verr *v, const char *user_id, const char *town_id)
 {
 	if (!user_id)
 		return;
 	struct user u;
 	enum store_status s = user_store_get(db, user_id, "/", "0", &u);
-	if (s != STORE_OK || u.disabled || strcmp(u.role, "supervisor") != 0 ||
-	    !policy_path_in_scope(u.org_path, village_path))
+	if (s != STORE_OK || u.disabled || strcmp(u.role, "supervisor") != 0 || strcmp(u.org_id, town_id) != 0)
 		verr_add(v, "four_ones.town_leader_id", "须为该村所在镇（街）的在岗镇（街）党委账号");
 }
 
@@ -341,7 +340,7 @@ static enum store_status open_case_in_tx(struct db *db, const char *id, const ch
 	if (s == STORE_OK)
 		s = org_set_status(db, org_id, "rectifying");
 	if (s == STORE_OK)
-		s = history_add(db, "rectification", id, actor_id, NULL, "open", f->reason);
+		s = history_add(db, "rectification", id, actor_id, NULL, "open", NULL);
 	return s;
 }
 
@@ -403,7 +402,7 @@ void rectifications_create(struct req *req)
 		}
 		if (strcmp(o.level, "village") != 0)
 			verr_add(&v, "org_id", "只有村（社区）党组织可以立案整顿");
-		check_town_leader(db, &v, f.town_leader_id, o.path);
+		check_town_leader(db, &v, f.town_leader_id, o.parent_id);
 		if (finding_id && source && strcmp(source, "finding") == 0) {
 			struct finding_row fr;
 			if (finding_get(db, finding_id, &fr) != STORE_OK) {
@@ -554,8 +553,13 @@ void rectifications_update(struct req *req)
 	if (has_plan)
 		f.plan = plan;
 	read_four_ones(&v, body, &f);
-	if (json_object_get(body, "four_ones"))
-		check_town_leader(db, &v, f.town_leader_id, r.org_path);
+	struct org o;
+	if (json_object_get(body, "four_ones") && f.town_leader_id) {
+		if (org_store_get(db, r.org_id, "/", "0", &o) == STORE_OK)
+			check_town_leader(db, &v, f.town_leader_id, o.parent_id);
+		else
+			verr_add(&v, "four_ones.town_leader_id", "须为该村所在镇（街）的在岗镇（街）党委账号");
+	}
 	if (verr_reply(req, &v))
 		goto out;
 	if (if_match > 0 && if_match != r.version) {
@@ -583,16 +587,36 @@ static void case_move(struct req *req, struct db *db, const struct rect_row *r, 
                       const char *evaluation, const char *reason, const char *org_status)
 {
 	enum store_status s = db_begin(db);
+	json_t *unverified = NULL;
+	long long total = 0;
+	if (s == STORE_OK && strcmp(to, "evaluating") == 0) { /* under the write lock: no task slips in */
+		unverified = json_array();
+		s = task_unverified(db, r->id, unverified, &total);
+		if (s == STORE_OK && (total == 0 || json_array_size(unverified) > 0))
+			s = STORE_INVALID;
+	}
 	if (s == STORE_OK)
 		s = rect_set_status(db, r->id, r->status, to, result, evaluation, strcmp(to, "closed") == 0);
 	if (s == STORE_OK)
 		s = history_add(db, "rectification", r->id, req->principal.user_id, r->status, to, reason);
 	if (s == STORE_OK && org_status)
-		s = org_set_status(db, r->org_id, org_status);
+		s = strcmp(org_status, "normal") == 0 ? org_rectified(db, r->org_id)
+		                                      : org_set_status(db, r->org_id, org_status);
 	if (s == STORE_OK)
 		s = db_commit(db);
 	else
 		db_rollback(db);
+	if (s == STORE_INVALID) {
+		json_t *extra = json_pack("{s:O}", "unverified", unverified);
+		reply_problem(req, 409, "tasks_unverified", extra,
+		              total == 0 ? "案件还没有整改任务，不能提交评估"
+		                         : "还有 %zu 项整改任务未验收，不能提交评估",
+		              json_array_size(unverified));
+		json_decref(extra);
+		json_decref(unverified);
+		return;
+	}
+	json_decref(unverified);
 	if (s == STORE_CONFLICT) { /* changed meanwhile, or another live case (reopen) */
 		struct rect_row now;
 		if (rect_row_get(db, r->id, NULL, &now) == STORE_OK && strcmp(now.status, r->status) != 0) {
@@ -622,24 +646,6 @@ void rectifications_evaluate(struct req *req)
 		reply_case_transition(req, &r, "提交评估");
 		return;
 	}
-	json_t *unverified = json_array();
-	long long total = 0;
-	enum store_status s = task_unverified(db, r.id, unverified, &total);
-	if (s != STORE_OK) {
-		json_decref(unverified);
-		reply_store_error(req, s);
-		return;
-	}
-	if (total == 0 || json_array_size(unverified) > 0) {
-		json_t *extra = json_pack("{s:o}", "unverified", unverified);
-		reply_problem(req, 409, "tasks_unverified", extra,
-		              total == 0 ? "案件还没有整改任务，不能提交评估"
-		                         : "还有 %zu 项整改任务未验收，不能提交评估",
-		              json_array_size(unverified));
-		json_decref(extra);
-		return;
-	}
-	json_decref(unverified);
 	case_move(req, db, &r, "evaluating", NULL, NULL, NULL, NULL);
 }
 
@@ -665,7 +671,7 @@ void rectifications_close(struct req *req)
 		return;
 	}
 	if (strcmp(result, "passed") == 0)
-		case_move(req, db, &r, "closed", "passed", evaluation, evaluation, "normal");
+		case_move(req, db, &r, "closed", "passed", evaluation, NULL, "normal");
 	else /* the evaluation failed: back to work, the evaluation is the history's reason */
 		case_move(req, db, &r, "open", NULL, NULL, evaluation, NULL);
 }
@@ -752,7 +758,7 @@ void interviews_create(struct req *req)
 	long long held_epoch = 0;
 	if (held && timestamp_normalize(held, held_at, sizeof held_at, &held_epoch) != 0)
 		verr_add(&v, "held_at", "须为 RFC 3339 时间");
-	else if (held && held_epoch > (long long)time(NULL) + 300)
+	else if (held && held_epoch > clock_now() + 300)
 		verr_add(&v, "held_at", "不能晚于当前时间");
 	f.held_at = held ? held_at : NULL;
 	f.reason = field_string(&v, body, "reason", FIELD_REQUIRED | FIELD_MULTILINE, 1, 1000, NULL);
@@ -791,7 +797,12 @@ void interviews_create(struct req *req)
 		goto out;
 	}
 	enum store_status s = interview_insert(db, new_id, r.id, &f, req->principal.user_id, hash);
-	if (s == STORE_CONFLICT)
+	char case_id[37];
+	uint8_t existing[32];
+	if (s == STORE_CONFLICT && interview_meta(db, new_id, case_id, existing) == STORE_OK &&
+	    strcmp(case_id, r.id) == 0 && ct_equal(existing, hash, 32))
+		reply_interview(req, db, 200, new_id); /* a concurrent retry stored it */
+	else if (s == STORE_CONFLICT)
 		reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一条约谈记录");
 	else if (s != STORE_OK)
 		reply_store_error(req, s);
@@ -858,8 +869,12 @@ void findings_rectify(struct req *req)
 		verr_add(&v, "due_date", "必填");
 	if (tf.requires_photo < 0)
 		tf.requires_photo = 1;
-	if (!tf.title)
+	if (!tf.title) { /* the finding's description, on one line */
 		tf.title = title = utf8_prefix(fr.description ? fr.description : "整改问题", 200);
+		for (char *c = title; *c; c++)
+			if (*c == '\n' || *c == '\r' || *c == '\t')
+				*c = ' ';
+	}
 	if (tf.detail && !*tf.detail)
 		tf.detail = NULL;
 	struct rect_fields cf = {0};
@@ -893,11 +908,11 @@ void findings_rectify(struct req *req)
 		goto out;
 	}
 	if (strcmp(o.level, "village") != 0)
-		verr_add(&v, "id", "只有村（社区）的问题可以转为整改任务");
+		verr_add(&v, "finding_id", "只有村（社区）的问题可以转为整改任务");
 	if (tf.assignee_id)
 		check_assignee(db, &v, "assignee_id", tf.assignee_id, o.id);
 	if (cf.town_leader_id)
-		check_town_leader(db, &v, cf.town_leader_id, o.path);
+		check_town_leader(db, &v, cf.town_leader_id, o.parent_id);
 	uint8_t hash[32];
 	request_hash(body, hash);
 	char task_id[37];
@@ -960,8 +975,21 @@ void findings_rectify(struct req *req)
 		s = db_commit(db);
 	else
 		db_rollback(db);
-	if (s == STORE_CONFLICT)
-		reply_problem(req, 409, "already_rectified", NULL, "该问题刚刚被转为整改任务，请刷新");
+	struct finding_row now;
+	struct task_row t;
+	if (s == STORE_CONFLICT && finding_get(db, fr.id, &now) == STORE_OK) { /* a concurrent rectify won */
+		if (strcmp(now.task_id, task_id) == 0 && task_row_get(db, task_id, NULL, &t) == STORE_OK &&
+		    ct_equal(t.create_hash, hash, 32)) {
+			reply_rectified(req, db, 200, t.rectification_id, t.id);
+		} else {
+			json_t *extra = json_pack("{s:s?}", "task_id", now.task_id[0] ? now.task_id : NULL);
+			reply_problem(req, 409, now.task_id[0] ? "already_rectified" : "id_conflict", extra,
+			              now.task_id[0] ? "该问题已转为整改任务" : "该 id 已用于另一项整改任务");
+			json_decref(extra);
+		}
+		finding_row_release(&now);
+	} else if (s == STORE_CONFLICT)
+		reply_store_error(req, STORE_DB);
 	else if (s != STORE_OK)
 		reply_store_error(req, s);
 	else {

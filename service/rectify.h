@@ -24,6 +24,9 @@ struct rscope {
 };
 void rscope_of(const struct principal *p, struct rscope *r);
 
+/* The actions a case allows now (a new array). */
+json_t *case_actions(const struct rect_row *r);
+
 /* Supervisors (in their town) and admin run cases; everyone else reads. */
 int rect_manager(const struct req *req);
 

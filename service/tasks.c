@@ -164,10 +164,7 @@ void tasks_create(struct req *req)
 	if (verr_reply(req, &v))
 		goto out;
 	if (strcmp(r.status, "open") != 0) {
-		json_t *allowed_now = strcmp(r.status, "evaluating") == 0
-		                              ? json_pack("[s, s, s]", "update", "close", "add_interview")
-		                              : json_pack("[s]", "reopen");
-		reply_transition(req, "整顿案件", r.status, "增加整改任务", allowed_now);
+		reply_transition(req, "整顿案件", r.status, "增加整改任务", case_actions(&r));
 		goto out;
 	}
 	char assignee[37];
@@ -178,13 +175,22 @@ void tasks_create(struct req *req)
 	snprintf(c.rectification_id, sizeof c.rectification_id, "%s", r.id);
 	snprintf(c.org_id, sizeof c.org_id, "%s", r.org_id);
 	s = db_begin(db);
+	struct rect_row now;
+	if (s == STORE_OK && (s = rect_row_get(db, r.id, NULL, &now)) == STORE_OK && strcmp(now.status, "open") != 0)
+		s = STORE_INVALID; /* evaluated meanwhile: checked again under the write lock */
 	if (s == STORE_OK)
 		s = task_create_in_tx(db, new_id, &c, &f, NULL, hash, req->principal.user_id);
 	if (s == STORE_OK)
 		s = db_commit(db);
 	else
 		db_rollback(db);
-	if (s == STORE_CONFLICT)
+	struct task_row existing;
+	if (s == STORE_INVALID)
+		reply_transition(req, "整顿案件", now.status, "增加整改任务", case_actions(&now));
+	else if (s == STORE_CONFLICT && task_row_get(db, new_id, NULL, &existing) == STORE_OK &&
+	         strcmp(existing.rectification_id, r.id) == 0 && ct_equal(existing.create_hash, hash, 32))
+		reply_task(req, db, 200, new_id); /* a concurrent retry stored it */
+	else if (s == STORE_CONFLICT)
 		reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一项整改任务");
 	else if (s != STORE_OK)
 		reply_store_error(req, s);
@@ -538,7 +544,12 @@ void progress_create(struct req *req)
 		goto out;
 	}
 	enum store_status s = progress_insert(db, new_id, t.id, req->principal.user_id, text, percent, photo_ids, hash);
-	if (s == STORE_CONFLICT)
+	char task_id[37];
+	uint8_t existing[32];
+	if (s == STORE_CONFLICT && progress_meta(db, new_id, task_id, existing) == STORE_OK &&
+	    strcmp(task_id, t.id) == 0 && ct_equal(existing, hash, 32))
+		reply_progress(req, db, 200, new_id); /* a concurrent retry stored it */
+	else if (s == STORE_CONFLICT)
 		reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一条进展报告");
 	else if (s != STORE_OK)
 		reply_store_error(req, s);

@@ -100,7 +100,7 @@ CREATE TABLE state_history (
 	reason TEXT
 ) STRICT;
 
-CREATE INDEX state_history_entity ON state_history (entity_id, seq);
+CREATE INDEX state_history_entity ON state_history (entity, entity_id, seq);
 
 -- A finding turned into a task, and photos as evidence of tasks and progress.
 ALTER TABLE findings ADD COLUMN task_id TEXT REFERENCES tasks (id);
