@@ -21,7 +21,7 @@ ARGS        ?=
 # bench (wrk).
 DEB_PACKAGES := cmake make gcc pkg-config python3 curl \
 	libcivetweb-dev libjansson-dev libsqlite3-dev libjwt-dev \
-	libsodium-dev libvips-dev libexif-dev libssl-dev tzdata \
+	libsodium-dev libvips-dev libexif-dev libssl-dev tzdata libxlsxwriter-dev \
 	libcmocka-dev libcurl4-openssl-dev nginx-light wrk
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -37,6 +39,135 @@ static void log_sqlite_error(sqlite3 *h, const char *what)
 	}
 }
 
+/* Who is writing, for the audit triggers (migration 0007): per thread, set
+ * by the HTTP dispatcher around each request. */
+static _Thread_local struct db_actor current_actor;
+static _Thread_local int actor_set;
+
+void db_actor_set(const struct db_actor *a)
+{
+	actor_set = a != NULL;
+	if (a)
+		current_actor = *a;
+	else
+		memset(&current_actor, 0, sizeof current_actor);
+}
+
+/* audit_ctx('actor_id' | 'actor_role' | 'actor_addr' | 'request_id'): text or NULL. */
+static void audit_ctx(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *key = (const char *)sqlite3_value_text(argv[0]);
+	const char *v = NULL;
+	if (actor_set && key) {
+		if (strcmp(key, "actor_id") == 0)
+			v = current_actor.id;
+		else if (strcmp(key, "actor_role") == 0)
+			v = current_actor.role;
+		else if (strcmp(key, "actor_addr") == 0)
+			v = current_actor.addr;
+		else if (strcmp(key, "request_id") == 0)
+			v = current_actor.request_id;
+	}
+	if (v && *v)
+		sqlite3_result_text(ctx, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_null(ctx);
+}
+
+/* Appends value v as JSON to out (NULL → null; blobs → null: never audited). */
+static void json_value(json_t *obj, const char *key, sqlite3_value *v)
+{
+	switch (sqlite3_value_type(v)) {
+	case SQLITE_INTEGER: json_object_set_new(obj, key, json_integer(sqlite3_value_int64(v))); break;
+	case SQLITE_FLOAT: json_object_set_new(obj, key, json_real(sqlite3_value_double(v))); break;
+	case SQLITE_TEXT:
+		json_object_set_new(obj, key,
+		                    json_stringn((const char *)sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v)));
+		break;
+	default: json_object_set_new(obj, key, json_null()); break;
+	}
+}
+
+static int values_equal(sqlite3_value *a, sqlite3_value *b)
+{
+	int ta = sqlite3_value_type(a), tb = sqlite3_value_type(b);
+	if (ta != tb)
+		return 0;
+	switch (ta) {
+	case SQLITE_NULL: return 1;
+	case SQLITE_INTEGER: return sqlite3_value_int64(a) == sqlite3_value_int64(b);
+	case SQLITE_FLOAT: return sqlite3_value_double(a) == sqlite3_value_double(b);
+	default:
+		return sqlite3_value_bytes(a) == sqlite3_value_bytes(b) &&
+		       memcmp(sqlite3_value_blob(a), sqlite3_value_blob(b), (size_t)sqlite3_value_bytes(a)) == 0;
+	}
+}
+
+static void result_json(sqlite3_context *ctx, json_t *obj)
+{
+	char *text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	json_decref(obj);
+	if (text)
+		sqlite3_result_text(ctx, text, -1, free);
+	else
+		sqlite3_result_error_nomem(ctx);
+}
+
+/*
+ * audit_changes(mode, key, old, new, key, old, new, ...): the audit row's
+ * changes object as JSON text. mode 'create' keeps the non-null new values,
+ * 'update' the pairs that differ, 'delete' every old value. A key starting
+ * with '!' is a secret: its values show as "***".
+ */
+static void audit_changes(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *mode = (const char *)sqlite3_value_text(argv[0]);
+	if (!mode || argc < 1 || (argc - 1) % 3 != 0) {
+		sqlite3_result_error(ctx, "audit_changes: bad arguments", -1);
+		return;
+	}
+	int create = strcmp(mode, "create") == 0, update = strcmp(mode, "update") == 0;
+	json_t *out = json_object();
+	for (int i = 1; i + 2 < argc; i += 3) {
+		const char *key = (const char *)sqlite3_value_text(argv[i]);
+		sqlite3_value *o = argv[i + 1], *n = argv[i + 2];
+		if (!key)
+			continue;
+		if (create ? sqlite3_value_type(n) == SQLITE_NULL : update ? values_equal(o, n) : 0)
+			continue;
+		int secret = key[0] == '!';
+		json_t *pair = json_object();
+		if (secret) {
+			json_object_set_new(pair, "old", create ? json_null() : json_string("***"));
+			json_object_set_new(pair, "new", update || create ? json_string("***") : json_null());
+		} else {
+			if (create)
+				json_object_set_new(pair, "old", json_null());
+			else
+				json_value(pair, "old", o);
+			if (update || create)
+				json_value(pair, "new", n);
+			else
+				json_object_set_new(pair, "new", json_null());
+		}
+		json_object_set_new(out, secret ? key + 1 : key, pair);
+	}
+	result_json(ctx, out);
+}
+
+/* json_kv(key, value, ...): a JSON object text (webhook event data). */
+static void json_kv(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	json_t *out = json_object();
+	for (int i = 0; i + 1 < argc; i += 2) {
+		const char *key = (const char *)sqlite3_value_text(argv[i]);
+		if (key)
+			json_value(out, key, argv[i + 1]);
+	}
+	result_json(ctx, out);
+}
+
 struct db *db_open(const char *path, char *err, size_t errlen)
 {
 	sqlite3 *h = NULL;
@@ -51,6 +182,16 @@ struct db *db_open(const char *path, char *err, size_t errlen)
 	sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
 	/* Defensive mode: no writable_schema tricks or journal corruption from SQL. */
 	sqlite3_db_config(h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	/* Innocuous: it only reads the calling thread's context, so triggers may
+	 * call it with trusted_schema off. */
+	sqlite3_create_function_v2(h, "audit_ctx", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, NULL, audit_ctx, NULL, NULL,
+	                           NULL);
+	/* Debian's SQLite 3.40 does not mark its JSON functions innocuous, so
+	 * triggers (trusted_schema is off) build their JSON with these. */
+	sqlite3_create_function_v2(h, "audit_changes", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC, NULL,
+	                           audit_changes, NULL, NULL, NULL);
+	sqlite3_create_function_v2(h, "json_kv", -1, SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC, NULL,
+	                           json_kv, NULL, NULL, NULL);
 	char *msg = NULL;
 	rc = sqlite3_exec(h, connection_pragmas, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {

@@ -42,6 +42,16 @@ extern const size_t db_migrations_count;
  * err. Free with db_close.
  */
 struct db *db_open(const char *path, char *err, size_t errlen);
+
+/* Who the calling thread writes for, as the audit trail records it (NULL:
+ * nobody, e.g. start-up and CLI writes). The strings are copied. */
+struct db_actor {
+	char id[37];
+	char role[16];
+	char addr[48];
+	char request_id[65];
+};
+void db_actor_set(const struct db_actor *a);
 void db_close(struct db *db);
 sqlite3 *db_handle(struct db *db);
 

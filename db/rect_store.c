@@ -342,18 +342,18 @@ enum store_status org_rectified(struct db *db, const char *org_id)
 	return s == STORE_NOT_FOUND ? STORE_OK : s; /* another case still open, or already normal */
 }
 
-/* The task (visible in sc) whose progress reports cite photo_id. */
-enum store_status photo_citing_task(struct db *db, const char *photo_id, char task_id[37])
+enum store_status photo_cited_visible(struct db *db, const char *photo_id, const struct rect_scope *sc)
 {
-	static const char sql[] = "SELECT p.task_id FROM progress p, json_each(p.photo_ids) j WHERE j.value = :photo"
-	                          " LIMIT 1";
+	static const char sql[] =
+	        "SELECT 1 FROM progress p JOIN photos ph ON ph.id = :photo AND ph.owner_id = p.author_id JOIN tasks t"
+	        " ON t.id = p.task_id JOIN orgs o ON o.id = t.org_id WHERE EXISTS (SELECT 1 FROM json_each(p.photo_ids)"
+	        " j WHERE j.value = :photo) AND" IN_SCOPE " LIMIT 1";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;
 	db_bind_text(st, ":photo", photo_id);
+	bind_scope(st, sc);
 	enum store_status s = db_row_status(sqlite3_step(st));
-	if (s == STORE_OK)
-		db_col_text(st, 0, task_id, 37);
 	db_stmt_done(st);
 	return s;
 }

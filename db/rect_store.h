@@ -64,8 +64,9 @@ enum store_status rect_list(struct db *db, const struct rect_scope *sc, const st
 enum store_status org_set_status(struct db *db, const char *org_id, const char *status);
 /* A case of org closed as passed: the org is `normal` again unless another case of it is still open. */
 enum store_status org_rectified(struct db *db, const char *org_id);
-/* The task whose progress reports cite photo_id (STORE_NOT_FOUND: none). */
-enum store_status photo_citing_task(struct db *db, const char *photo_id, char task_id[37]);
+/* STORE_OK when a progress report of a task visible in sc cites photo_id
+ * and its author uploaded that photo (evidence the task's readers may see). */
+enum store_status photo_cited_visible(struct db *db, const char *photo_id, const struct rect_scope *sc);
 
 /* ---- history ---- */
 enum store_status history_add(struct db *db, const char *entity, const char *entity_id, const char *actor_id,

@@ -69,6 +69,12 @@ static const struct setting settings[] = {
          "seconds between removals of expired uploads"},
         {"max-uploads-per-user", "INSPECTD_MAX_UPLOADS_PER_USER", T_INT, "20", 1, 1000, OFF(max_uploads_per_user),
          CONFIG_CMD_SERVE, "unfinished resumable uploads one user may hold"},
+        {"webhook-poll-ms", "INSPECTD_WEBHOOK_POLL_MS", T_INT, "1000", 50, 60000, OFF(webhook_poll_ms),
+         CONFIG_CMD_SERVE, "how often webhook deliveries and newly overdue tasks are looked for (ms)"},
+        {"webhook-retry-s", "INSPECTD_WEBHOOK_RETRY_S", T_INT, "10", 1, 3600, OFF(webhook_retry_s), CONFIG_CMD_SERVE,
+         "seconds before a failed webhook delivery's first retry (then doubling, at most an hour)"},
+        {"webhook-max-age-s", "INSPECTD_WEBHOOK_MAX_AGE_S", T_INT, "86400", 60, 604800, OFF(webhook_max_age_s),
+         CONFIG_CMD_SERVE, "seconds a webhook event is retried before it is given up"},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

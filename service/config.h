@@ -41,6 +41,9 @@ struct config {
 	long long upload_expiry_s;      /* a tus upload's lifetime */
 	long long upload_sweep_s;       /* how often expired uploads are removed */
 	long long max_uploads_per_user; /* unfinished tus uploads one user may hold */
+	long long webhook_poll_ms;      /* how often due deliveries and newly overdue tasks are looked for */
+	long long webhook_retry_s;      /* the first retry's wait (then doubling, at most an hour) */
+	long long webhook_max_age_s;    /* how long an event is retried */
 };
 
 /* Returns the environment value for name, or NULL (getenv's shape). */

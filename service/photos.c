@@ -576,8 +576,9 @@ static int load_visible_or_reply(struct req *req, struct db *db, struct photo_ro
 		reply_store_error(req, v < 0 ? STORE_DB : STORE_NOT_FOUND);
 		return -1;
 	}
-	char citing[37]; /* cited as evidence in a task's progress report: whoever sees the task */
-	if (photo_citing_task(db, p->id, citing) == STORE_OK && task_visible_to(req, db, citing, NULL) == 1)
+	struct rscope rs; /* its uploader's evidence in a task's progress report: whoever sees the task */
+	rscope_of(&req->principal, &rs);
+	if (photo_cited_visible(db, p->id, &rs.sc) == STORE_OK)
 		return 0;
 	const char *inspection = p->inspection_id[0] ? p->inspection_id : NULL;
 	struct finding_row f;

@@ -937,7 +937,10 @@ void findings_rectify(struct req *req)
 	if (id) {
 		struct task_row t;
 		if (task_row_get(db, task_id, NULL, &t) == STORE_OK) {
-			reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一项整改任务");
+			if (strcmp(t.finding_id, fr.id) == 0 && ct_equal(t.create_hash, hash, 32))
+				reply_rectified(req, db, 200, t.rectification_id, t.id); /* a concurrent retry won */
+			else
+				reply_problem(req, 409, "id_conflict", NULL, "该 id 已用于另一项整改任务");
 			goto out;
 		}
 	}

@@ -13,6 +13,8 @@
 #include "photos.h"
 #include "rectify.h"
 #include "uploads.h"
+#include "reports.h"
+#include "webhooks.h"
 #include "users.h"
 #ifdef INSPECTD_TEST_ROUTES
 #include "testroutes.h"
@@ -91,6 +93,18 @@ const struct route route_table[] = {
 	{"GET",    "/api/v1/tasks/{id}/progress",            progress_list_route,     0},
 	{"POST",   "/api/v1/tasks/{id}/progress",            progress_create,         ROUTE_BODY_JSON},
 	{"GET",    "/api/v1/me/tasks",                       me_tasks,                0},
+
+	/* Reports, the audit trail, webhooks */
+	{"GET",    "/api/v1/reports/ranking",                reports_ranking,         0},
+	{"GET",    "/api/v1/reports/overdue",                reports_overdue,         0},
+	{"GET",    "/api/v1/reports/orgs-status",            reports_orgs_status,     0},
+	{"GET",    "/api/v1/audit",                          audit_list_route,        0},
+	{"GET",    "/api/v1/webhooks",                       webhooks_list,           0},
+	{"POST",   "/api/v1/webhooks",                       webhooks_create,         ROUTE_BODY_JSON},
+	{"GET",    "/api/v1/webhooks/{id}",                  webhooks_get,            0},
+	{"PUT",    "/api/v1/webhooks/{id}",                  webhooks_update,         ROUTE_BODY_JSON},
+	{"DELETE", "/api/v1/webhooks/{id}",                  webhooks_delete,         0},
+	{"GET",    "/api/v1/webhooks/{id}/deliveries",       webhooks_deliveries,     0},
 
 	/* Evidence photos */
 	{"POST",   "/api/v1/photos",                     photos_upload,       ROUTE_BODY_STREAM},

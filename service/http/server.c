@@ -25,6 +25,7 @@
 #include "session_store.h"
 #include "user_store.h"
 #include "uploads.h"
+#include "webhooks.h"
 #include "problem.h"
 #include "random.h"
 #include "req.h"
@@ -447,6 +448,15 @@ static void route_request(struct req *req)
 		return;
 	if (prepare_body_or_reply(req) != 0)
 		return;
+	if (req->authenticated) { /* whoever writes now is audited as this caller */
+		struct db_actor a;
+		memset(&a, 0, sizeof a);
+		snprintf(a.id, sizeof a.id, "%s", req->principal.user_id);
+		snprintf(a.role, sizeof a.role, "%s", role_name(req->principal.role));
+		snprintf(a.addr, sizeof a.addr, "%s", req->client_addr);
+		snprintf(a.request_id, sizeof a.request_id, "%s", req->request_id);
+		db_actor_set(&a);
+	}
 	req->route->handler(req);
 	if (!req->status) {
 		struct log_line l;
@@ -474,6 +484,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	set_client_addr(&req);
 
 	route_request(&req);
+	db_actor_set(NULL);
 	if (req.hold) /* a handler that held its reply and returned early */
 		req_flush(&req);
 
@@ -591,7 +602,7 @@ int server_run(const struct config *cfg)
 		rc = boot == -2 ? 2 : 1;
 		goto out;
 	}
-	if (uploads_start(&srv, err, sizeof err) != 0) {
+	if (uploads_start(&srv, err, sizeof err) != 0 || webhooks_start(&srv, err, sizeof err) != 0) {
 		fprintf(stderr, "inspectd: %s\n", err);
 		goto out;
 	}
@@ -663,6 +674,7 @@ int server_run(const struct config *cfg)
 	log_msg(LOG_INFO, "server", "stopped");
 	rc = 0;
 out:
+	webhooks_stop(&srv);
 	uploads_stop(&srv);
 	image_shutdown();
 	blob_store_close(srv.blobs);

@@ -29,6 +29,7 @@ struct server {
 	struct jwt_keys keys;
 	struct blob_store *blobs; /* photo bytes */
 	struct uploads *uploads;  /* resumable uploads (uploads.c) */
+	struct webhook_worker *webhooks; /* the delivery worker (webhooks.c) */
 };
 
 /* The route table (routes.c), in the order of API.md. */

@@ -1,0 +1,107 @@
+#include "report_store.h"
+
+#include <string.h>
+
+/* A village under town t. Paths end in '/': a descendant's path starts with
+ * t.path and sorts below t.path with its last '/' turned into '0'. */
+#define UNDER_TOWN(v) " " v ".path > t.path AND " v ".path < substr(t.path, 1, length(t.path) - 1) || '0'"
+
+static enum store_status rows_json(sqlite3_stmt *st, json_t *items)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 0);
+		json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+		if (!j) {
+			db_stmt_done(st);
+			return STORE_DB;
+		}
+		json_array_append_new(items, j);
+	}
+	db_stmt_done(st);
+	return db_loop_status(rc);
+}
+
+enum store_status report_towns(struct db *db, const char *scope, const char *scope_end, int year, const char *today,
+                               json_t *items)
+{
+	static const char sql[] =
+	        "SELECT json_object('org_id', t.id, 'org_name', t.name,"
+	        " 'inspection_score', (SELECT avg(json_extract(i.score, '$.total')) FROM inspections i JOIN orgs v ON"
+	        " v.id = i.org_id LEFT JOIN rounds r ON r.id = i.round_id WHERE i.status = 'approved' AND i.deleted = 0"
+	        " AND v.level = 'village' AND" UNDER_TOWN(
+	                "v") " AND substr(coalesce(r.month, i.started_at,"
+	                     " i.created_at), 1, 4) = printf('%04d', :year)),"
+	                     " 'inspections', (SELECT count(*) FROM inspections i JOIN orgs v ON v.id = i.org_id LEFT "
+	                     "JOIN rounds r"
+	                     " ON r.id = i.round_id WHERE i.status = 'approved' AND i.deleted = 0 AND v.level = "
+	                     "'village' AND" UNDER_TOWN(
+	                             "v") " AND substr(coalesce(r.month, i.started_at, i.created_at), 1, 4) = "
+	                                  "printf('%04d',"
+	                                  " :year)),"
+	                                  " 'tasks', (SELECT count(*) FROM tasks k JOIN rectifications c ON c.id = "
+	                                  "k.rectification_id JOIN orgs v"
+	                                  " ON v.id = k.org_id WHERE c.year = :year AND" UNDER_TOWN(
+	                                          "v") "),"
+	                                               " 'tasks_verified_on_time', (SELECT count(*) FROM tasks k JOIN "
+	                                               "rectifications c ON c.id ="
+	                                               " k.rectification_id JOIN orgs v ON v.id = k.org_id WHERE "
+	                                               "c.year = :year AND" UNDER_TOWN(
+	                                                       "v") " AND k.status = 'verified' AND "
+	                                                            "date(k.verified_at, 'localtime') <= k.due_date),"
+	                                                            " 'overdue_tasks', (SELECT count(*) FROM tasks k "
+	                                                            "JOIN rectifications c ON c.id = k.rectification_id"
+	                                                            " JOIN orgs v ON v.id = k.org_id WHERE c.year = "
+	                                                            ":year AND" UNDER_TOWN(
+	                                                                    "v") " AND k.status !="
+	                                                                         " 'verified' AND k.due_date < :today))"
+	                                                                         " FROM orgs t WHERE t.level = 'town' "
+	                                                                         "AND t.path >= :scope AND t.path < "
+	                                                                         ":scope_end ORDER BY t.name, t.id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":scope", scope);
+	db_bind_text(st, ":scope_end", scope_end);
+	db_bind_int64(st, ":year", year);
+	db_bind_text(st, ":today", today);
+	return rows_json(st, items);
+}
+
+enum store_status report_overdue(struct db *db, const char *scope, const char *scope_end, const char *today,
+                                 json_t *items)
+{
+	static const char sql[] =
+	        "SELECT json_object('task_id', k.id, 'title', k.title, 'rectification_id', k.rectification_id, "
+	        "'org_id',"
+	        " v.id, 'org_name', v.name, 'town_id', t.id, 'town_name', t.name, 'assignee_id', k.assignee_id,"
+	        " 'assignee_name', u.display_name, 'due_date', k.due_date, 'days_overdue', CAST(julianday(:today) -"
+	        " julianday(k.due_date) AS INTEGER), 'status', k.status, 'interviewed', json(CASE WHEN EXISTS (SELECT 1"
+	        " FROM interviews iv WHERE iv.task_id = k.id) THEN 'true' ELSE 'false' END), 'interviews', (SELECT"
+	        " count(*) FROM interviews iv WHERE iv.task_id = k.id)) FROM tasks k JOIN orgs v ON v.id = k.org_id"
+	        " LEFT JOIN orgs t ON t.id = v.parent_id JOIN users u ON u.id = k.assignee_id"
+	        " WHERE k.status != 'verified' AND k.due_date < :today AND v.path >= :scope AND v.path < :scope_end"
+	        " ORDER BY k.due_date, k.id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":scope", scope);
+	db_bind_text(st, ":scope_end", scope_end);
+	db_bind_text(st, ":today", today);
+	return rows_json(st, items);
+}
+
+enum store_status report_villages(struct db *db, const char *scope, const char *scope_end, json_t *items)
+{
+	static const char sql[] =
+	        "SELECT json_object('org_id', v.id, 'org_name', v.name, 'code', v.code, 'town_id', t.id, 'town_name',"
+	        " t.name, 'category', v.category, 'status', v.status) FROM orgs v LEFT JOIN orgs t ON t.id = "
+	        "v.parent_id"
+	        " WHERE v.level = 'village' AND v.path >= :scope AND v.path < :scope_end ORDER BY t.name, v.name, v.id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":scope", scope);
+	db_bind_text(st, ":scope_end", scope_end);
+	return rows_json(st, items);
+}
