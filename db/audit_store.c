@@ -192,17 +192,17 @@ void delivery_release(struct delivery *d)
 	d->body = NULL;
 }
 
-int delivery_due(struct db *db, long long now, struct delivery *out, int max)
+int delivery_due(struct db *db, long long now_ms, struct delivery *out, int max)
 {
 	static const char sql[] =
 	        "SELECT d.id, d.uid, w.url, w.secret, e.type, json_object('id', e.uid, 'type', e.type, 'occurred_at',"
 	        " e.occurred_at, 'data', json(e.data)), d.created_epoch, d.attempts FROM webhook_deliveries d JOIN"
 	        " webhooks w ON w.id = d.webhook_id JOIN webhook_events e ON e.id = d.event_id WHERE d.status ="
-	        " 'pending' AND d.next_attempt_epoch <= :now ORDER BY d.next_attempt_epoch, d.id LIMIT :max";
+	        " 'pending' AND d.next_attempt_ms <= :now ORDER BY d.next_attempt_ms, d.id LIMIT :max";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return -1;
-	db_bind_int64(st, ":now", now);
+	db_bind_int64(st, ":now", now_ms);
 	db_bind_int64(st, ":max", max);
 	int n = 0, rc;
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -222,22 +222,25 @@ int delivery_due(struct db *db, long long now, struct delivery *out, int max)
 	return n;
 }
 
-enum store_status delivery_record(struct db *db, long long id, int delivered, long long next_epoch, int status_code,
-                                  const char *error)
+enum store_status delivery_record(struct db *db, long long id, long long attempt_ms, int delivered, long long next_ms,
+                                  int status_code, const char *error)
 {
 	static const char sql[] =
-	        "UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = " NOW ", last_status_code ="
-	        " :code, last_error = :error, status = CASE WHEN :delivered = 1 THEN 'delivered' WHEN :next = 0 THEN"
-	        " 'failed' ELSE 'pending' END, delivered_at = CASE WHEN :delivered = 1 THEN " NOW " END,"
-	        " next_attempt_epoch = CASE WHEN :delivered = 0 AND :next > 0 THEN :next END, next_attempt_at = CASE"
-	        " WHEN :delivered = 0 AND :next > 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', :next, 'unixepoch') END"
+	        "UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = "
+	        "strftime('%Y-%m-%dT%H:%M:%SZ',"
+	        " :at / 1000, 'unixepoch'), last_status_code = :code, last_error = :error, status = CASE WHEN"
+	        " :delivered = 1 THEN 'delivered' WHEN :next = 0 THEN 'failed' ELSE 'pending' END, delivered_at = CASE"
+	        " WHEN :delivered = 1 THEN strftime('%Y-%m-%dT%H:%M:%SZ', :at / 1000, 'unixepoch') END,"
+	        " next_attempt_ms = CASE WHEN :delivered = 0 AND :next > 0 THEN :next END, next_attempt_at = CASE"
+	        " WHEN :delivered = 0 AND :next > 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', :next / 1000, 'unixepoch') END"
 	        " WHERE id = :id AND status = 'pending'";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;
 	db_bind_int64(st, ":id", id);
+	db_bind_int64(st, ":at", attempt_ms);
 	db_bind_int64(st, ":delivered", delivered);
-	db_bind_int64(st, ":next", next_epoch);
+	db_bind_int64(st, ":next", next_ms);
 	if (status_code > 0)
 		db_bind_int64(st, ":code", status_code);
 	db_bind_text(st, ":error", error);
@@ -246,7 +249,7 @@ enum store_status delivery_record(struct db *db, long long id, int delivered, lo
 
 long long delivery_next_due(struct db *db)
 {
-	static const char sql[] = "SELECT min(next_attempt_epoch) FROM webhook_deliveries WHERE status = 'pending'";
+	static const char sql[] = "SELECT min(next_attempt_ms) FROM webhook_deliveries WHERE status = 'pending'";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return 0;

@@ -41,12 +41,13 @@ struct delivery {
 	int attempts;
 };
 void delivery_release(struct delivery *d);
-/* Up to max deliveries due at now into out; the count, or -1. */
-int delivery_due(struct db *db, long long now, struct delivery *out, int max);
-/* Records an attempt: delivered, or pending until next_epoch, or failed (next_epoch 0). */
-enum store_status delivery_record(struct db *db, long long id, int delivered, long long next_epoch, int status_code,
-                                  const char *error);
-/* The earliest next attempt of a pending delivery (0 when none). */
+/* Up to max deliveries due at now_ms (epoch milliseconds) into out; the count, or -1. */
+int delivery_due(struct db *db, long long now_ms, struct delivery *out, int max);
+/* Records an attempt made at attempt_ms: delivered, or pending until next_ms,
+ * or failed (next_ms 0). */
+enum store_status delivery_record(struct db *db, long long id, long long attempt_ms, int delivered, long long next_ms,
+                                  int status_code, const char *error);
+/* The earliest next attempt of a pending delivery, epoch ms (0 when none). */
 long long delivery_next_due(struct db *db);
 /* Marks tasks overdue at today (local date) as notified; their overdue events
  * fire from the trigger. Returns how many, or -1. */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "base/xalloc.h"
 
 #define NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
@@ -299,45 +301,63 @@ static enum store_status restamp_round(struct db *db, const char *round_id)
 	return step_done(st, db, 0);
 }
 
+static char *ids_json(const char *const *ids, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(ids[i]));
+	char *text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
+}
+
+/* Changes only what differs, so the audit trail shows real additions and
+ * removals (a kept member is not removed and added again). */
 enum store_status round_set_members(struct db *db, const char *round_id, const char *const *org_ids, size_t norgs,
                                     const char *const *user_ids, size_t nusers)
 {
-	static const char del_t[] = "DELETE FROM round_targets WHERE round_id = :id";
-	static const char del_i[] = "DELETE FROM round_inspectors WHERE round_id = :id";
-	static const char ins_t[] = "INSERT INTO round_targets (round_id, org_id, position) VALUES (:id, :org, :pos)";
-	static const char ins_i[] = "INSERT INTO round_inspectors (round_id, user_id) VALUES (:id, :user)";
+	static const char del_t[] = "DELETE FROM round_targets WHERE round_id = :id AND org_id NOT IN"
+	                            " (SELECT value FROM json_each(:ids))";
+	static const char del_i[] = "DELETE FROM round_inspectors WHERE round_id = :id AND user_id NOT IN"
+	                            " (SELECT value FROM json_each(:ids))";
+	static const char ins_t[] = "INSERT INTO round_targets (round_id, org_id, position) VALUES (:id, :org, :pos)"
+	                            " ON CONFLICT (round_id, org_id) DO UPDATE SET position = excluded.position"
+	                            " WHERE position != excluded.position";
+	static const char ins_i[] = "INSERT INTO round_inspectors (round_id, user_id) VALUES (:id, :user)"
+	                            " ON CONFLICT (round_id, user_id) DO NOTHING";
 	const char *dels[] = {del_t, del_i};
-	for (size_t k = 0; k < 2; k++) {
+	char *lists[] = {ids_json(org_ids, norgs), ids_json(user_ids, nusers)};
+	enum store_status s = lists[0] && lists[1] ? STORE_OK : STORE_DB;
+	for (size_t k = 0; s == STORE_OK && k < 2; k++) {
 		sqlite3_stmt *st = db_stmt(db, dels[k]);
-		if (!st)
-			return STORE_DB;
+		if (!st) {
+			s = STORE_DB;
+			break;
+		}
 		db_bind_text(st, ":id", round_id);
-		enum store_status s = step_done(st, db, 0);
-		if (s != STORE_OK)
-			return s;
+		db_bind_text(st, ":ids", lists[k]);
+		s = step_done(st, db, 0);
 	}
-	for (size_t i = 0; i < norgs; i++) {
+	free(lists[0]);
+	free(lists[1]);
+	for (size_t i = 0; s == STORE_OK && i < norgs; i++) {
 		sqlite3_stmt *st = db_stmt(db, ins_t);
 		if (!st)
 			return STORE_DB;
 		db_bind_text(st, ":id", round_id);
 		db_bind_text(st, ":org", org_ids[i]);
 		db_bind_int64(st, ":pos", (long long)i);
-		enum store_status s = step_done(st, db, 0);
-		if (s != STORE_OK)
-			return s;
+		s = step_done(st, db, 0);
 	}
-	for (size_t i = 0; i < nusers; i++) {
+	for (size_t i = 0; s == STORE_OK && i < nusers; i++) {
 		sqlite3_stmt *st = db_stmt(db, ins_i);
 		if (!st)
 			return STORE_DB;
 		db_bind_text(st, ":id", round_id);
 		db_bind_text(st, ":user", user_ids[i]);
-		enum store_status s = step_done(st, db, 0);
-		if (s != STORE_OK)
-			return s;
+		s = step_done(st, db, 0);
 	}
-	return restamp_round(db, round_id);
+	return s == STORE_OK ? restamp_round(db, round_id) : s;
 }
 
 enum store_status round_targets(struct db *db, const char *round_id,

@@ -477,14 +477,14 @@ enum store_status task_update(struct db *db, const char *id, long long if_match,
 }
 
 enum store_status task_set_status(struct db *db, const char *id, const char *from, const char *to,
-                                  const char *return_reason, const char *actor_id)
+                                  const char *return_reason, const char *actor_id, const char *now)
 {
 	static const char sql[] =
 	        "UPDATE tasks SET status = :to, return_reason = CASE WHEN :to = 'returned' THEN :reason"
 	        " WHEN :to = 'verified' THEN NULL ELSE return_reason END, submitted_at = CASE WHEN :to = 'submitted'"
-	        " THEN " NOW " ELSE submitted_at END, verified_at = CASE WHEN :to = 'verified' THEN " NOW
-	        " ELSE verified_at END, verified_by = CASE WHEN :to = 'verified' THEN :actor ELSE verified_by END,"
-	        " version = version + 1, updated_at = " NOW " WHERE id = :id AND status = :from";
+	        " THEN coalesce(:now, " NOW ") ELSE submitted_at END, verified_at = CASE WHEN :to = 'verified' THEN"
+	        " coalesce(:now, " NOW ") ELSE verified_at END, verified_by = CASE WHEN :to = 'verified' THEN :actor"
+	        " ELSE verified_by END, version = version + 1, updated_at = " NOW " WHERE id = :id AND status = :from";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;
@@ -493,6 +493,7 @@ enum store_status task_set_status(struct db *db, const char *id, const char *fro
 	db_bind_text(st, ":to", to);
 	db_bind_text(st, ":reason", return_reason);
 	db_bind_text(st, ":actor", actor_id);
+	db_bind_text(st, ":now", now);
 	enum store_status s = exec_changes(db, st);
 	return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
 }

@@ -100,9 +100,11 @@ enum store_status task_insert(struct db *db, const char *id, const struct task_r
                               const char *finding_id, const uint8_t hash[32]);
 enum store_status task_update(struct db *db, const char *id, long long if_match, const struct task_fields *f);
 /* Moves status from `from` to `to`; return_reason kept only for `returned`;
- * submitted_at / verified_at (+ verified_by = actor) stamped on those moves. */
+ * submitted_at / verified_at (+ verified_by = actor) stamped on those moves
+ * with now (RFC 3339 UTC, the service's clock, which decides "on time";
+ * NULL: the database's). */
 enum store_status task_set_status(struct db *db, const char *id, const char *from, const char *to,
-                                  const char *return_reason, const char *actor_id);
+                                  const char *return_reason, const char *actor_id, const char *now);
 /* Tasks of a case (due date, id) as JSON objects appended to items: all of
  * them (limit 0), or a page after (after_key = due date, after_id). */
 enum store_status task_list_case(struct db *db, const char *case_id, const char *today, const char *after_key,

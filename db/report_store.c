@@ -2,9 +2,23 @@
 
 #include <string.h>
 
-/* A village under town t. Paths end in '/': a descendant's path starts with
- * t.path and sorts below t.path with its last '/' turned into '0'. */
-#define UNDER_TOWN(v) " " v ".path > t.path AND " v ".path < substr(t.path, 1, length(t.path) - 1) || '0'"
+/* A village v under town t. Paths end in '/': a descendant's path starts
+ * with t.path and sorts below t.path with its last '/' turned into '0'. */
+#define UNDER_TOWN " v.path > t.path AND v.path < substr(t.path, 1, length(t.path) - 1) || '0'"
+
+/* An inspection's year: its round's month, else the local year it started
+ * (or was created). */
+#define INSPECTION_YEAR                                                                                                \
+	" CASE WHEN r.month IS NOT NULL THEN substr(r.month, 1, 4) ELSE strftime('%Y', coalesce(i.started_at,"         \
+	" i.created_at), 'localtime') END = printf('%04d', :year)"
+
+#define APPROVED_VISITS                                                                                                \
+	" FROM inspections i JOIN orgs v ON v.id = i.org_id LEFT JOIN rounds r ON r.id = i.round_id WHERE i.status ="  \
+	" 'approved' AND i.deleted = 0 AND v.level = 'village' AND" UNDER_TOWN " AND" INSPECTION_YEAR
+
+#define YEAR_TASKS                                                                                                     \
+	" FROM tasks k JOIN rectifications c ON c.id = k.rectification_id JOIN orgs v ON v.id = k.org_id WHERE"        \
+	" c.year = :year AND" UNDER_TOWN
 
 static enum store_status rows_json(sqlite3_stmt *st, json_t *items)
 {
@@ -27,37 +41,14 @@ enum store_status report_towns(struct db *db, const char *scope, const char *sco
 {
 	static const char sql[] =
 	        "SELECT json_object('org_id', t.id, 'org_name', t.name,"
-	        " 'inspection_score', (SELECT avg(json_extract(i.score, '$.total')) FROM inspections i JOIN orgs v ON"
-	        " v.id = i.org_id LEFT JOIN rounds r ON r.id = i.round_id WHERE i.status = 'approved' AND i.deleted = 0"
-	        " AND v.level = 'village' AND" UNDER_TOWN(
-	                "v") " AND substr(coalesce(r.month, i.started_at,"
-	                     " i.created_at), 1, 4) = printf('%04d', :year)),"
-	                     " 'inspections', (SELECT count(*) FROM inspections i JOIN orgs v ON v.id = i.org_id LEFT "
-	                     "JOIN rounds r"
-	                     " ON r.id = i.round_id WHERE i.status = 'approved' AND i.deleted = 0 AND v.level = "
-	                     "'village' AND" UNDER_TOWN(
-	                             "v") " AND substr(coalesce(r.month, i.started_at, i.created_at), 1, 4) = "
-	                                  "printf('%04d',"
-	                                  " :year)),"
-	                                  " 'tasks', (SELECT count(*) FROM tasks k JOIN rectifications c ON c.id = "
-	                                  "k.rectification_id JOIN orgs v"
-	                                  " ON v.id = k.org_id WHERE c.year = :year AND" UNDER_TOWN(
-	                                          "v") "),"
-	                                               " 'tasks_verified_on_time', (SELECT count(*) FROM tasks k JOIN "
-	                                               "rectifications c ON c.id ="
-	                                               " k.rectification_id JOIN orgs v ON v.id = k.org_id WHERE "
-	                                               "c.year = :year AND" UNDER_TOWN(
-	                                                       "v") " AND k.status = 'verified' AND "
-	                                                            "date(k.verified_at, 'localtime') <= k.due_date),"
-	                                                            " 'overdue_tasks', (SELECT count(*) FROM tasks k "
-	                                                            "JOIN rectifications c ON c.id = k.rectification_id"
-	                                                            " JOIN orgs v ON v.id = k.org_id WHERE c.year = "
-	                                                            ":year AND" UNDER_TOWN(
-	                                                                    "v") " AND k.status !="
-	                                                                         " 'verified' AND k.due_date < :today))"
-	                                                                         " FROM orgs t WHERE t.level = 'town' "
-	                                                                         "AND t.path >= :scope AND t.path < "
-	                                                                         ":scope_end ORDER BY t.name, t.id";
+	        " 'inspection_score', (SELECT avg(json_extract(i.score, '$.total'))" APPROVED_VISITS "),"
+	        " 'inspections', (SELECT count(*)" APPROVED_VISITS "),"
+	        " 'tasks', (SELECT count(*)" YEAR_TASKS "),"
+	        " 'tasks_verified_on_time', (SELECT count(*)" YEAR_TASKS
+	        " AND k.status = 'verified' AND date(k.verified_at, 'localtime') <= k.due_date),"
+	        " 'overdue_tasks', (SELECT count(*)" YEAR_TASKS " AND k.status != 'verified' AND k.due_date < :today))"
+	        " FROM orgs t WHERE t.level = 'town' AND t.path >= :scope AND t.path < :scope_end ORDER BY t.name, "
+	        "t.id";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;

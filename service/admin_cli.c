@@ -735,7 +735,7 @@ static enum store_status seed_rectification(struct db *db)
 		if (s == STORE_OK)
 			s = history_add(db, "task", id, sup.id, NULL, "assigned", NULL);
 		if (s == STORE_OK && tasks[i].start) {
-			s = task_set_status(db, id, "assigned", "in_progress", NULL, cadre.id);
+			s = task_set_status(db, id, "assigned", "in_progress", NULL, cadre.id, NULL);
 			if (s == STORE_OK)
 				s = history_add(db, "task", id, cadre.id, "assigned", "in_progress", NULL);
 			char pid[37];

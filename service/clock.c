@@ -24,6 +24,14 @@ void clock_today(char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+void clock_rfc3339(char out[24])
+{
+	time_t t = (time_t)clock_now();
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 int clock_year(void)
 {
 	struct tm tm;

@@ -12,6 +12,8 @@
 long long clock_now(void);
 /* The local calendar day now, "YYYY-MM-DD". */
 void clock_today(char out[11]);
+/* Now as RFC 3339 UTC, "YYYY-MM-DDTHH:MM:SSZ". */
+void clock_rfc3339(char out[24]);
 /* The local year now. */
 int clock_year(void);
 /* Pins now to epoch (pinned 0: real time again). */

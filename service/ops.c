@@ -54,7 +54,8 @@ void ops_readyz(struct req *req)
 void ops_openapi(struct req *req)
 {
 	req_header_add(req, "Cache-Control", "no-cache");
-	reply_send(req, 200, "application/yaml; charset=utf-8", openapi_yaml, openapi_yaml_len, 0);
+	reply_send(req, 200, "application/yaml; charset=utf-8", openapi_yaml, (size_t)(openapi_yaml_end - openapi_yaml),
+	           0);
 }
 
 void ops_metrics(struct req *req)

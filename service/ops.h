@@ -10,7 +10,7 @@ void ops_openapi(struct req *req);
 void ops_metrics(struct req *req);
 
 /* The embedded api-spec/openapi.yaml (generated at build time). */
-extern const unsigned char openapi_yaml[];
-extern const unsigned long openapi_yaml_len;
+extern const unsigned char openapi_yaml[];     /* api-spec/openapi.yaml (openapi_yaml.S) */
+extern const unsigned char openapi_yaml_end[]; /* just past it (a NUL follows) */
 
 #endif

@@ -283,9 +283,11 @@ out:
 /* One state change with its history row. */
 static void task_move(struct req *req, struct db *db, const struct task_row *t, const char *to, const char *reason)
 {
+	char now[24];
+	clock_rfc3339(now);
 	enum store_status s = db_begin(db);
 	if (s == STORE_OK)
-		s = task_set_status(db, t->id, t->status, to, reason, req->principal.user_id);
+		s = task_set_status(db, t->id, t->status, to, reason, req->principal.user_id, now);
 	if (s == STORE_OK)
 		s = history_add(db, "task", t->id, req->principal.user_id, t->status, to, reason);
 	if (s == STORE_OK)
@@ -293,9 +295,9 @@ static void task_move(struct req *req, struct db *db, const struct task_row *t, 
 	else
 		db_rollback(db);
 	if (s == STORE_CONFLICT) { /* moved meanwhile */
-		struct task_row now;
-		if (task_row_get(db, t->id, NULL, &now) == STORE_OK)
-			reply_task_transition(req, &now, "执行该操作");
+		struct task_row current;
+		if (task_row_get(db, t->id, NULL, &current) == STORE_OK)
+			reply_task_transition(req, &current, "执行该操作");
 		else
 			reply_store_error(req, STORE_DB);
 		return;

@@ -447,23 +447,31 @@ static int post_once(const struct delivery *d, int *status_code, char *error, si
 	return ok;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void deliver(struct server *srv, struct db *db, struct delivery *d)
 {
+	long long at = now_ms();
 	int code = 0;
 	char error[256] = "";
 	int ok = post_once(d, &code, error, sizeof error);
-	long long next = 0, now = (long long)time(NULL);
-	if (!ok) {
+	long long next = 0;
+	if (!ok) { /* retry_s, doubling, each wait at most an hour, until max-age after the event */
 		long long wait = srv->cfg->webhook_retry_s;
 		for (int i = 0; i < d->attempts && wait < 3600; i++)
 			wait *= 2;
 		if (wait > 3600)
 			wait = 3600;
-		next = now + wait;
-		if (next > d->created_epoch + srv->cfg->webhook_max_age_s)
+		next = at + wait * 1000;
+		if (next > (d->created_epoch + srv->cfg->webhook_max_age_s) * 1000)
 			next = 0; /* out of time: failed */
 	}
-	delivery_record(db, d->id, ok, next, code, ok ? NULL : error);
+	delivery_record(db, d->id, at, ok, next, code, ok ? NULL : error);
 	struct log_line l;
 	if (log_begin(&l, ok ? LOG_INFO : LOG_WARN, "webhooks", ok ? "delivered" : "delivery failed")) {
 		log_str(&l, "delivery", d->uid);
@@ -487,7 +495,7 @@ static void work_once(struct server *srv, struct db *db)
 	}
 	enum { BATCH = 16 };
 	struct delivery *due = xcalloc(BATCH, sizeof *due);
-	int n = delivery_due(db, (long long)time(NULL), due, BATCH);
+	int n = delivery_due(db, now_ms(), due, BATCH);
 	for (int i = 0; i < n; i++) {
 		deliver(srv, db, &due[i]);
 		delivery_release(&due[i]);
