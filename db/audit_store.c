@@ -198,7 +198,7 @@ int delivery_due(struct db *db, long long now_ms, struct delivery *out, int max)
 	        "SELECT d.id, d.uid, w.url, w.secret, e.type, json_object('id', e.uid, 'type', e.type, 'occurred_at',"
 	        " e.occurred_at, 'data', json(e.data)), d.created_epoch, d.attempts FROM webhook_deliveries d JOIN"
 	        " webhooks w ON w.id = d.webhook_id JOIN webhook_events e ON e.id = d.event_id WHERE d.status ="
-	        " 'pending' AND d.next_attempt_ms <= :now ORDER BY d.next_attempt_ms, d.id LIMIT :max";
+	        " 'pending' AND w.active = 1 AND d.next_attempt_ms <= :now ORDER BY d.next_attempt_ms, d.id LIMIT :max";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return -1;
@@ -247,6 +247,19 @@ enum store_status delivery_record(struct db *db, long long id, long long attempt
 	return exec_changes(db, st);
 }
 
+int delivery_still_due(struct db *db, long long id)
+{
+	static const char sql[] = "SELECT 1 FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE"
+	                          " d.id = :id AND d.status = 'pending' AND w.active = 1";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return 0;
+	db_bind_int64(st, ":id", id);
+	int due = sqlite3_step(st) == SQLITE_ROW;
+	db_stmt_done(st);
+	return due;
+}
+
 long long delivery_next_due(struct db *db)
 {
 	static const char sql[] = "SELECT min(next_attempt_ms) FROM webhook_deliveries WHERE status = 'pending'";
@@ -260,8 +273,12 @@ long long delivery_next_due(struct db *db)
 
 int tasks_mark_overdue(struct db *db, const char *today)
 {
-	static const char sql[] = "UPDATE tasks SET overdue_notified = 1 WHERE overdue_notified = 0 AND status !="
-	                          " 'verified' AND due_date < :today";
+	/* only while someone listens: a task overdue before a subscription still
+	 * notifies once one exists */
+	static const char sql[] =
+	        "UPDATE tasks SET overdue_notified = 1 WHERE overdue_notified = 0 AND status !="
+	        " 'verified' AND due_date < :today AND EXISTS (SELECT 1 FROM webhooks WHERE active = 1"
+	        " AND instr(events, '\"task.overdue\"') > 0)";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return -1;

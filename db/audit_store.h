@@ -34,7 +34,7 @@ struct delivery {
 	long long id;
 	char uid[37];
 	char url[2048];
-	char secret[256];
+	char secret[801]; /* up to 200 characters of UTF-8 */
 	char event_type[40];
 	char *body; /* the JSON POSTed (malloc'ed) */
 	long long created_epoch;
@@ -47,6 +47,10 @@ int delivery_due(struct db *db, long long now_ms, struct delivery *out, int max)
  * or failed (next_ms 0). */
 enum store_status delivery_record(struct db *db, long long id, long long attempt_ms, int delivered, long long next_ms,
                                   int status_code, const char *error);
+/* 1 when delivery id is still pending for an active webhook, with the same
+ * URL and secret as when it was picked (a paused, deleted or changed webhook
+ * is not posted with stale settings). */
+int delivery_still_due(struct db *db, long long id);
 /* The earliest next attempt of a pending delivery, epoch ms (0 when none). */
 long long delivery_next_due(struct db *db);
 /* Marks tasks overdue at today (local date) as notified; their overdue events

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,9 +78,11 @@ static int format_or_reply(struct req *req, enum format *out)
 	return 0;
 }
 
+/* Half away from zero at 2 decimals. The inputs have at most a few decimals,
+ * so a value like 79.665 (79.66499999… in binary) is nudged onto its half. */
 static double round2(double x)
 {
-	return (x < 0 ? -1 : 1) * floor(fabs(x) * 100 + 0.5) / 100;
+	return (x < 0 ? -1 : 1) * floor(fabs(x) * 100 + 0.5 + 1e-7) / 100;
 }
 
 /* The text a cell shows (NULL: empty), or *num for numbers. */
@@ -107,14 +110,38 @@ static const char *cell_text(const struct column *c, const json_t *item, double 
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* Text a spreadsheet may run as a formula: = + - @ TAB CR first, also after
+ * spaces (ASCII, no-break, ideographic), zero-width characters and a BOM,
+ * and the full-width forms ＝ ＋ － ＠. */
+static int formula_like(const char *s)
+{
+	static const char *const blanks[] = {" ", "\xc2\xa0", "\xe3\x80\x80", "\xe2\x80\x8b", "\xef\xbb\xbf", NULL};
+	static const char *const wide[] = {"\xef\xbc\x9d", "\xef\xbc\x8b", "\xef\xbc\x8d", "\xef\xbc\xa0", NULL};
+	if (s[0] == '\t' || s[0] == '\r')
+		return 1;
+	for (int skipped = 1; skipped;) {
+		skipped = 0;
+		for (const char *const *b = blanks; *b; b++)
+			if (strncmp(s, *b, strlen(*b)) == 0) {
+				s += strlen(*b);
+				skipped = 1;
+			}
+	}
+	if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')
+		return 1;
+	for (const char *const *w = wide; *w; w++)
+		if (strncmp(s, *w, strlen(*w)) == 0)
+			return 1;
+	return 0;
+}
+
 /* One CSV field: quoted when needed, and text a spreadsheet would run as a
  * formula (= + - @ TAB CR first) prefixed with a quote. */
 static void csv_field(struct buf *out, const char *s, int is_num)
 {
 	if (!s)
 		return;
-	int formula =
-	        !is_num && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r');
+	int formula = !is_num && formula_like(s);
 	int quote = strpbrk(s, ",\"\r\n") != NULL;
 	if (quote)
 		buf_addc(out, '"');
@@ -272,13 +299,46 @@ static void reply_report(struct req *req, enum format fmt, json_t *doc, const js
 	json_decref(doc);
 }
 
-/* Common start: role, format, database, scope. 0, or -1 when it replied. */
+/* Reports are built whole in memory: a few at a time (the rest wait up to
+ * 10 s, then 503), so a burst of exports cannot take the server's memory. */
+enum { REPORTS_AT_ONCE = 2, REPORT_WAIT_S = 10 };
+static sem_t report_slots;
+static pthread_once_t report_slots_once = PTHREAD_ONCE_INIT;
+
+static void report_slots_init(void)
+{
+	sem_init(&report_slots, 0, REPORTS_AT_ONCE);
+}
+
+/* Common start: role, format, a slot, database, scope. 0 (report_end
+ * after), or -1 when it replied. */
 static int report_begin(struct req *req, enum format *fmt, struct db **db, struct scope *sc)
 {
-	if (reader_or_reply(req) != 0 || format_or_reply(req, fmt) != 0 || !(*db = req_db_or_reply(req)))
+	if (reader_or_reply(req) != 0 || format_or_reply(req, fmt) != 0)
 		return -1;
+	pthread_once(&report_slots_once, report_slots_init);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += REPORT_WAIT_S;
+	int rc;
+	while ((rc = sem_timedwait(&report_slots, &until)) != 0 && errno == EINTR) {
+	}
+	if (rc != 0) {
+		req_header_add(req, "Retry-After", "5");
+		reply_problem(req, 503, "service_unavailable", NULL, "报表生成繁忙，请稍后重试");
+		return -1;
+	}
+	if (!(*db = req_db_or_reply(req))) {
+		sem_post(&report_slots);
+		return -1;
+	}
 	scope_of(&req->principal, sc);
 	return 0;
+}
+
+static void report_end(void)
+{
+	sem_post(&report_slots);
 }
 
 /* ---- GET /api/v1/reports/ranking -------------------------------------------------------------- */
@@ -298,13 +358,9 @@ static int by_composite(const void *a, const void *b)
 	              json_string_value(json_object_get(y, "org_name")));
 }
 
-void reports_ranking(struct req *req)
+static void reports_ranking_in(struct req *req, enum format fmt, struct db *db, const struct scope *scp)
 {
-	enum format fmt;
-	struct db *db;
-	struct scope sc;
-	if (report_begin(req, &fmt, &db, &sc) != 0)
-		return;
+	struct scope sc = *scp;
 	int year = clock_year();
 	char y[8];
 	int n = query_param(req, "year", y, sizeof y);
@@ -394,13 +450,9 @@ void reports_ranking(struct req *req)
 
 /* ---- GET /api/v1/reports/overdue -------------------------------------------------------------- */
 
-void reports_overdue(struct req *req)
+static void reports_overdue_in(struct req *req, enum format fmt, struct db *db, const struct scope *scp)
 {
-	enum format fmt;
-	struct db *db;
-	struct scope sc;
-	if (report_begin(req, &fmt, &db, &sc) != 0)
-		return;
+	struct scope sc = *scp;
 	char today[11];
 	clock_today(today);
 	json_t *items = json_array();
@@ -427,13 +479,9 @@ void reports_overdue(struct req *req)
 
 /* ---- GET /api/v1/reports/orgs-status ---------------------------------------------------------- */
 
-void reports_orgs_status(struct req *req)
+static void reports_orgs_status_in(struct req *req, enum format fmt, struct db *db, const struct scope *scp)
 {
-	enum format fmt;
-	struct db *db;
-	struct scope sc;
-	if (report_begin(req, &fmt, &db, &sc) != 0)
-		return;
+	struct scope sc = *scp;
 	char today[11];
 	clock_today(today);
 	json_t *items = json_array();
@@ -495,4 +543,37 @@ void reports_orgs_status(struct req *req)
 	reply_report(req, fmt, doc, rows, "组织状态", cols, sizeof cols / sizeof cols[0], name);
 	json_decref(rows);
 	json_decref(items);
+}
+
+void reports_ranking(struct req *req)
+{
+	enum format fmt;
+	struct db *db;
+	struct scope sc;
+	if (report_begin(req, &fmt, &db, &sc) != 0)
+		return;
+	reports_ranking_in(req, fmt, db, &sc);
+	report_end();
+}
+
+void reports_overdue(struct req *req)
+{
+	enum format fmt;
+	struct db *db;
+	struct scope sc;
+	if (report_begin(req, &fmt, &db, &sc) != 0)
+		return;
+	reports_overdue_in(req, fmt, db, &sc);
+	report_end();
+}
+
+void reports_orgs_status(struct req *req)
+{
+	enum format fmt;
+	struct db *db;
+	struct scope sc;
+	if (report_begin(req, &fmt, &db, &sc) != 0)
+		return;
+	reports_orgs_status_in(req, fmt, db, &sc);
+	report_end();
 }

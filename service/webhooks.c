@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,9 +164,11 @@ static char *read_events(struct verr *v, const json_t *body, int required)
 		int known = 0;
 		for (const char *const *t = event_types; s && *t; t++)
 			known |= strcmp(*t, s) == 0;
-		for (size_t k = 0; known && k < i; k++)
-			if (strcmp(json_string_value(json_array_get(e, k)), s) == 0)
+		for (size_t k = 0; known && k < i; k++) {
+			const char *earlier = json_string_value(json_array_get(e, k)); /* NULL: not a string */
+			if (earlier && strcmp(earlier, s) == 0)
 				known = 0;
+		}
 		if (!known) {
 			char f[32];
 			snprintf(f, sizeof f, "events[%zu]", i);
@@ -381,6 +384,19 @@ struct webhook_worker {
 	int stopping, started;
 };
 
+/* Set when the worker is stopping: a transfer in flight is abandoned. */
+static atomic_int worker_stopping;
+
+static int abort_on_stop(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)ud;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return atomic_load(&worker_stopping) ? 1 : 0;
+}
+
 static size_t discard(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	(void)ptr;
@@ -427,6 +443,9 @@ static int post_once(const struct delivery *d, int *status_code, char *error, si
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(d->body));
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+		curl_easy_setopt(c, CURLOPT_NOPROXY, "*"); /* straight to the subscriber, never via a proxy */
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
 		CURLcode rc = curl_easy_perform(c);
 		long code = 0;
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -460,6 +479,8 @@ static void deliver(struct server *srv, struct db *db, struct delivery *d)
 	int code = 0;
 	char error[256] = "";
 	int ok = post_once(d, &code, error, sizeof error);
+	if (!ok && atomic_load(&worker_stopping))
+		return; /* cut short by the stop: not an attempt, the next process makes it */
 	long long next = 0;
 	if (!ok) { /* retry_s, doubling, each wait at most an hour, until max-age after the event */
 		long long wait = srv->cfg->webhook_retry_s;
@@ -468,8 +489,9 @@ static void deliver(struct server *srv, struct db *db, struct delivery *d)
 		if (wait > 3600)
 			wait = 3600;
 		next = at + wait * 1000;
-		if (next > (d->created_epoch + srv->cfg->webhook_max_age_s) * 1000)
-			next = 0; /* out of time: failed */
+		long long deadline = (d->created_epoch + srv->cfg->webhook_max_age_s) * 1000;
+		if (next > deadline) /* a last attempt at the deadline, then failed */
+			next = at < deadline ? deadline : 0;
 	}
 	delivery_record(db, d->id, at, ok, next, code, ok ? NULL : error);
 	struct log_line l;
@@ -497,7 +519,8 @@ static void work_once(struct server *srv, struct db *db)
 	struct delivery *due = xcalloc(BATCH, sizeof *due);
 	int n = delivery_due(db, now_ms(), due, BATCH);
 	for (int i = 0; i < n; i++) {
-		deliver(srv, db, &due[i]);
+		if (!atomic_load(&worker_stopping) && delivery_still_due(db, due[i].id))
+			deliver(srv, db, &due[i]); /* (re-checked: paused, deleted or changed meanwhile) */
 		delivery_release(&due[i]);
 	}
 	free(due);
@@ -546,6 +569,7 @@ int webhooks_start(struct server *srv, char *err, size_t errlen)
 	}
 	struct webhook_worker *w = xcalloc(1, sizeof *w);
 	w->srv = srv;
+	atomic_store(&worker_stopping, 0);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	srv->webhooks = w;
@@ -563,6 +587,7 @@ void webhooks_stop(struct server *srv)
 	if (!w)
 		return;
 	if (w->started) {
+		atomic_store(&worker_stopping, 1);
 		pthread_mutex_lock(&w->mu);
 		w->stopping = 1;
 		pthread_cond_signal(&w->cond);

@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include <civetweb.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -402,6 +403,24 @@ static int method_override_or_reply(struct req *req)
 	return -1;
 }
 
+/* Report workbooks a crash left half-written in <data>/tmp. */
+static void remove_report_leftovers(const char *data_dir)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/tmp", data_dir);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		char path[4400];
+		if (strncmp(e->d_name, "report-", 7) == 0 &&
+		    (size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < sizeof path)
+			unlink(path);
+	}
+	closedir(d);
+}
+
 static void route_request(struct req *req)
 {
 	struct server *srv = req->srv;
@@ -602,7 +621,8 @@ int server_run(const struct config *cfg)
 		rc = boot == -2 ? 2 : 1;
 		goto out;
 	}
-	if (uploads_start(&srv, err, sizeof err) != 0 || webhooks_start(&srv, err, sizeof err) != 0) {
+	remove_report_leftovers(cfg->data_dir);
+	if (uploads_start(&srv, err, sizeof err) != 0) {
 		fprintf(stderr, "inspectd: %s\n", err);
 		goto out;
 	}
@@ -654,6 +674,13 @@ int server_run(const struct config *cfg)
 		goto out;
 	}
 	mg_set_request_handler(srv.mg, "/", dispatch, &srv);
+	/* only once listening: a second instance that cannot bind never delivers */
+	if (webhooks_start(&srv, err, sizeof err) != 0) {
+		fprintf(stderr, "inspectd: %s\n", err);
+		drain(&srv);
+		mg_stop(srv.mg);
+		goto out;
+	}
 
 	struct log_line l;
 	if (log_begin(&l, LOG_INFO, "server", "listening")) {

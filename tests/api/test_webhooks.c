@@ -1071,6 +1071,13 @@ static void test_validation(void **state)
 	         "events|events[1]"},
 	        {"{\"url\":\"http://127.0.0.1/hook\",\"events\":[7],\"secret\":\"valid-secret-value-1\"}",
 	         "events|events[0]"},
+	        /* regression: a non-string before a valid one crashed the duplicate check */
+	        {"{\"url\":\"http://127.0.0.1/"
+	         "hook\",\"events\":[1,\"task.assigned\"],\"secret\":\"valid-secret-value-1\"}",
+	         "events|events[0]"},
+	        {"{\"url\":\"http://127.0.0.1/hook\",\"events\":[null,{},\"task.assigned\"],\"secret\":"
+	         "\"valid-secret-value-1\"}",
+	         "events|events[0]"},
 	        {"{\"url\":\"http://127.0.0.1/hook\",\"events\":[\"task.assigned\"],\"secret\":\"fifteen-chars-x\"}",
 	         "secret"},
 	        {"{\"url\":\"http://127.0.0.1/hook\",\"events\":[\"task.assigned\"],\"secret\":\"\"}", "secret"},
