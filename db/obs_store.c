@@ -857,3 +857,34 @@ enum store_status finding_list_auto(struct db *db, const char *inspection_id,
 	db_stmt_done(st);
 	return db_loop_status(rc);
 }
+
+enum store_status inspection_set_evidence_ack(struct db *db, const char *id, const char *by, const char *note)
+{
+	static const char sql[] = "UPDATE inspections SET evidence_ack_by = :by, evidence_ack_at = " NOW ","
+	                          " evidence_ack_note = :note WHERE id = :id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":id", id);
+	db_bind_text(st, ":by", by);
+	db_bind_text(st, ":note", note);
+	return step_done(st, db, 1);
+}
+
+json_t *inspection_evidence_ack(struct db *db, const char *id)
+{
+	static const char sql[] = "SELECT CASE WHEN evidence_ack_by IS NULL THEN 'null' ELSE json_object('by',"
+	                          " evidence_ack_by, 'at', evidence_ack_at, 'note', evidence_ack_note) END FROM"
+	                          " inspections WHERE id = :id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return NULL;
+	db_bind_text(st, ":id", id);
+	json_t *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		out = t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
+	}
+	db_stmt_done(st);
+	return out;
+}

@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "db.h"
 #include "org_store.h"
 
@@ -124,6 +126,10 @@ struct inspection_row {
 	char created_at[24], updated_at[24];
 };
 void inspection_row_release(struct inspection_row *i);
+/* Records a supervisor's acknowledgement of alert-level evidence (in the caller's transaction). */
+enum store_status inspection_set_evidence_ack(struct db *db, const char *id, const char *by, const char *note);
+/* {by, at, note} or null: the acknowledgement, as JSON (a new reference; NULL on a database error). */
+json_t *inspection_evidence_ack(struct db *db, const char *id);
 
 /* Who sees which inspections (see the policy): mode 0 all, 1 path scope,
  * 2 inspector (own + assigned rounds), 3 path scope and approved only. */

@@ -5,7 +5,7 @@
 
 #define ORG_COLUMNS                                                                                                    \
 	"id, code, name, level, coalesce(parent_id, ''), path, coalesce(category, ''), status, version, created_at, "  \
-	"updated_at"
+	"updated_at, lat, lng, radius_m"
 
 static void org_read(sqlite3_stmt *st, struct org *o)
 {
@@ -20,6 +20,19 @@ static void org_read(sqlite3_stmt *st, struct org *o)
 	o->version = sqlite3_column_int64(st, 8);
 	db_col_text(st, 9, o->created_at, sizeof o->created_at);
 	db_col_text(st, 10, o->updated_at, sizeof o->updated_at);
+	o->has_location = sqlite3_column_type(st, 11) != SQLITE_NULL && sqlite3_column_type(st, 12) != SQLITE_NULL;
+	o->lat = sqlite3_column_double(st, 11);
+	o->lng = sqlite3_column_double(st, 12);
+	o->radius_m = sqlite3_column_int(st, 13);
+}
+
+static void bind_location(sqlite3_stmt *st, const struct org *o)
+{
+	if (!o->has_location)
+		return; /* NULLs */
+	sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":lat"), o->lat);
+	sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":lng"), o->lng);
+	db_bind_int64(st, ":radius", o->radius_m);
 }
 
 const char *org_level_child(const char *level)
@@ -73,8 +86,9 @@ enum store_status org_store_get_by_code(struct db *db, const char *code, struct 
 enum store_status org_store_create(struct db *db, struct org *o, const char *parent_path)
 {
 	static const char sql[] =
-	        "INSERT INTO orgs (id, code, name, level, parent_id, path, category, status, created_at, updated_at)"
-	        " VALUES (:id, :code, :name, :level, :parent_id, :path, :category, :status,"
+	        "INSERT INTO orgs (id, code, name, level, parent_id, path, category, status, lat, lng, radius_m,"
+	        " created_at, updated_at) VALUES (:id, :code, :name, :level, :parent_id, :path, :category, :status,"
+	        " :lat, :lng, :radius,"
 	        " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
 	        " RETURNING " ORG_COLUMNS;
 	char path[ORG_PATH_LEN];
@@ -91,6 +105,7 @@ enum store_status org_store_create(struct db *db, struct org *o, const char *par
 	db_bind_text(st, ":path", path);
 	db_bind_text_or_null(st, ":category", o->category);
 	db_bind_text(st, ":status", o->status[0] ? o->status : "normal");
+	bind_location(st, o);
 	int rc = sqlite3_step(st);
 	enum store_status s = STORE_OK;
 	if (rc == SQLITE_ROW)
@@ -104,6 +119,7 @@ enum store_status org_store_create(struct db *db, struct org *o, const char *par
 enum store_status org_store_update(struct db *db, struct org *o, long long if_match)
 {
 	static const char sql[] = "UPDATE orgs SET code = :code, name = :name, category = :category, status = :status,"
+	                          " lat = :lat, lng = :lng, radius_m = :radius,"
 	                          " version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 	                          " WHERE id = :id AND (:if_match = 0 OR version = :if_match) RETURNING " ORG_COLUMNS;
 	sqlite3_stmt *st = db_stmt(db, sql);
@@ -114,6 +130,7 @@ enum store_status org_store_update(struct db *db, struct org *o, long long if_ma
 	db_bind_text(st, ":name", o->name);
 	db_bind_text_or_null(st, ":category", o->category);
 	db_bind_text(st, ":status", o->status);
+	bind_location(st, o);
 	db_bind_int64(st, ":if_match", if_match);
 	int rc = sqlite3_step(st);
 	enum store_status s;

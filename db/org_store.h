@@ -20,6 +20,9 @@ struct org {
 	char path[ORG_PATH_LEN];
 	char category[16]; /* "" for none */
 	char status[12];
+	int has_location; /* lat, lng and radius_m (metres) when set */
+	double lat, lng;
+	int radius_m;
 	long long version;
 	char created_at[24];
 	char updated_at[24];

@@ -1,5 +1,6 @@
 #include "photo_store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,7 +8,8 @@
 	"id, owner_id, coalesce(inspection_id, ''), coalesce(finding_id, ''), sha256, size, mime,"                     \
 	" coalesce(taken_at, ''), lat, lng, coalesce(caption, ''), uploaded_at, version,"                              \
 	" coalesce(width, 0), coalesce(height, 0), coalesce(taken_at_source, ''), coalesce(location_source, ''),"      \
-	" coalesce(task_id, ''), coalesce(progress_id, '')"
+	" coalesce(task_id, ''), coalesce(progress_id, ''), exif_present, coalesce(exif_taken_at, ''), exif_lat,"      \
+	" exif_lng, dhash"
 
 enum store_status photo_get(struct db *db, const char *id, struct photo_row *out)
 {
@@ -40,18 +42,54 @@ enum store_status photo_get(struct db *db, const char *id, struct photo_row *out
 		db_col_text(st, 16, out->location_source, sizeof out->location_source);
 		db_col_text(st, 17, out->task_id, sizeof out->task_id);
 		db_col_text(st, 18, out->progress_id, sizeof out->progress_id);
+		out->exif_present = sqlite3_column_int(st, 19);
+		db_col_text(st, 20, out->exif_taken_at, sizeof out->exif_taken_at);
+		out->has_exif_location = sqlite3_column_type(st, 21) != SQLITE_NULL;
+		out->exif_lat = sqlite3_column_double(st, 21);
+		out->exif_lng = sqlite3_column_double(st, 22);
+		out->has_dhash = sqlite3_column_type(st, 23) != SQLITE_NULL;
+		out->dhash = (unsigned long long)sqlite3_column_int64(st, 23);
 	}
 	db_stmt_done(st);
 	return s;
+}
+
+/* The dHash's five bands: bits 0-12, 13-25, 26-38, 39-51, 52-63. */
+static unsigned band_value(unsigned long long h, int band)
+{
+	int shift = band * 13, bits = band < 4 ? 13 : 12;
+	return (unsigned)((h >> shift) & ((1ULL << bits) - 1));
+}
+
+static enum store_status insert_bands(struct db *db, const char *photo_id, unsigned long long h)
+{
+	static const char sql[] =
+	        "INSERT OR IGNORE INTO photo_hash_bands (band, value, photo_id) VALUES (:band, :value,"
+	        " :photo)";
+	for (int b = 0; b < 5; b++) {
+		sqlite3_stmt *st = db_stmt(db, sql);
+		if (!st)
+			return STORE_DB;
+		db_bind_int64(st, ":band", b);
+		db_bind_int64(st, ":value", band_value(h, b));
+		db_bind_text(st, ":photo", photo_id);
+		int rc = sqlite3_step(st);
+		db_stmt_done(st);
+		if (rc != SQLITE_DONE)
+			return db_status_from_rc(rc);
+	}
+	return STORE_OK;
 }
 
 enum store_status photo_insert(struct db *db, struct photo_row *p)
 {
 	static const char sql[] =
 	        "INSERT INTO photos (id, owner_id, inspection_id, finding_id, sha256, size, mime, taken_at, lat, lng,"
-	        " caption, uploaded_at, width, height, taken_at_source, location_source, task_id, progress_id)"
+	        " caption, uploaded_at, width, height, taken_at_source, location_source, task_id, progress_id,"
+	        " exif_present, exif_taken_at, exif_lat, exif_lng, dhash)"
 	        " VALUES (:id, :owner, :inspection, :finding, :sha, :size, :mime, :taken_at, :lat, :lng, :caption,"
-	        " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), :width, :height, :taken_src, :loc_src, :task, :progress)"
+	        " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), :width, :height, :taken_src, :loc_src, :task, :progress,"
+	        " :exif, :exif_taken_at, :exif_lat, :exif_lng, :dhash)"
 	        " RETURNING uploaded_at, version";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
@@ -77,6 +115,14 @@ enum store_status photo_insert(struct db *db, struct photo_row *p)
 	db_bind_text_or_null(st, ":loc_src", p->location_source);
 	db_bind_text_or_null(st, ":task", p->task_id);
 	db_bind_text_or_null(st, ":progress", p->progress_id);
+	db_bind_int64(st, ":exif", p->exif_present != 0);
+	db_bind_text_or_null(st, ":exif_taken_at", p->exif_taken_at);
+	if (p->has_exif_location) {
+		sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":exif_lat"), p->exif_lat);
+		sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":exif_lng"), p->exif_lng);
+	}
+	if (p->has_dhash)
+		db_bind_int64(st, ":dhash", (sqlite3_int64)p->dhash);
 	int rc = sqlite3_step(st);
 	enum store_status s = STORE_OK;
 	if (rc == SQLITE_ROW) {
@@ -86,6 +132,8 @@ enum store_status photo_insert(struct db *db, struct photo_row *p)
 		s = rc == SQLITE_DONE ? STORE_DB : db_status_from_rc(rc);
 	}
 	db_stmt_done(st);
+	if (s == STORE_OK && p->has_dhash)
+		s = insert_bands(db, p->id, p->dhash);
 	return s;
 }
 
@@ -137,4 +185,144 @@ long long photo_count_sha256(struct db *db, const char *sha256)
 	long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 	db_stmt_done(st);
 	return n;
+}
+
+enum store_status photo_context_get(struct db *db, const char *id, struct photo_context *out)
+{
+	static const char sql[] =
+	        "SELECT coalesce(l.org_id, ''), o.lat, o.lng, coalesce(o.radius_m, CASE WHEN o.level IN ('town', "
+	        "'city')"
+	        " THEN 5000 ELSE 2000 END), coalesce(l.linked, ''), coalesce(l.linked_id, ''), coalesce(l.parent, ''),"
+	        " coalesce(i.started_at, ''), coalesce(i.finished_at, ''), coalesce(t.created_at, '') FROM photo_links "
+	        "l"
+	        " LEFT JOIN orgs o ON o.id = l.org_id LEFT JOIN inspections i ON i.id = l.parent AND l.linked IN"
+	        " ('inspection', 'finding') LEFT JOIN tasks t ON t.id = l.parent AND l.linked IN ('task', 'progress')"
+	        " WHERE l.id = :id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":id", id);
+	enum store_status s = db_row_status(sqlite3_step(st));
+	if (s == STORE_OK) {
+		memset(out, 0, sizeof *out);
+		db_col_text(st, 0, out->org_id, sizeof out->org_id);
+		out->has_org_location =
+		        sqlite3_column_type(st, 1) != SQLITE_NULL && sqlite3_column_type(st, 2) != SQLITE_NULL;
+		out->org_lat = sqlite3_column_double(st, 1);
+		out->org_lng = sqlite3_column_double(st, 2);
+		out->org_radius_m = sqlite3_column_int(st, 3);
+		db_col_text(st, 4, out->linked, sizeof out->linked);
+		db_col_text(st, 5, out->linked_id, sizeof out->linked_id);
+		db_col_text(st, 6, out->parent, sizeof out->parent);
+		db_col_text(st, 7, out->started_at, sizeof out->started_at);
+		db_col_text(st, 8, out->finished_at, sizeof out->finished_at);
+		db_col_text(st, 9, out->task_created_at, sizeof out->task_created_at);
+	}
+	db_stmt_done(st);
+	return s;
+}
+
+static json_t *dupe_json(sqlite3_stmt *st)
+{
+	const char *org = (const char *)sqlite3_column_text(st, 1);
+	const char *linked = (const char *)sqlite3_column_text(st, 2);
+	const char *linked_id = (const char *)sqlite3_column_text(st, 3);
+	return json_pack("{s:s, s:s?, s:s?, s:s?}", "photo_id", (const char *)sqlite3_column_text(st, 0), "org_id", org,
+	                 "linked", linked, "linked_id", linked_id);
+}
+
+enum store_status photo_dupes_exact(struct db *db, const struct photo_row *p, json_t *out)
+{
+	static const char sql[] = "SELECT ph.id, l.org_id, l.linked, l.linked_id FROM photos ph JOIN photo_links l ON"
+	                          " l.id = ph.id WHERE ph.sha256 = :sha AND ph.id != :id ORDER BY ph.uploaded_at, ph.id"
+	                          " LIMIT 20";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":sha", p->sha256);
+	db_bind_text(st, ":id", p->id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(out, dupe_json(st));
+	db_stmt_done(st);
+	return db_loop_status(rc);
+}
+
+enum store_status photo_dupes_near(struct db *db, const struct photo_row *p, const struct photo_context *c,
+                                   int max_distance, json_t *out)
+{
+	/* candidates share a band with p's hash (pigeonhole: within distance 4,
+	 * one of five bands is equal); the distance is checked here */
+	static const char sql[] =
+	        "SELECT ph.id, l.org_id, l.linked, l.linked_id, ph.dhash, coalesce(l.parent, ''), ph.sha256 FROM"
+	        " (SELECT DISTINCT photo_id FROM photo_hash_bands WHERE (band = 0 AND value = :b0) OR (band = 1 AND"
+	        " value = :b1) OR (band = 2 AND value = :b2) OR (band = 3 AND value = :b3) OR (band = 4 AND value ="
+	        " :b4)) cand JOIN photos ph ON ph.id = cand.photo_id JOIN photo_links l ON l.id = ph.id WHERE ph.id !="
+	        " :id LIMIT 2000";
+	if (!p->has_dhash)
+		return STORE_OK;
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	char name[4];
+	for (int b = 0; b < 5; b++) {
+		snprintf(name, sizeof name, ":b%d", b);
+		db_bind_int64(st, name, band_value(p->dhash, b));
+	}
+	db_bind_text(st, ":id", p->id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && json_array_size(out) < 20) {
+		unsigned long long h = (unsigned long long)sqlite3_column_int64(st, 4);
+		int d = __builtin_popcountll(h ^ p->dhash);
+		const char *org = (const char *)sqlite3_column_text(st, 1);
+		const char *parent = (const char *)sqlite3_column_text(st, 5);
+		const char *sha = (const char *)sqlite3_column_text(st, 6);
+		if (d > max_distance || (sha && strcmp(sha, p->sha256) == 0))
+			continue; /* too different, or an exact copy (reported as such) */
+		int same_org = org && strcmp(org, c->org_id) == 0;
+		int same_parent = parent && c->parent[0] && strcmp(parent, c->parent) == 0;
+		if (same_org && (same_parent || !c->parent[0]))
+			continue; /* the same visit or task (or the same org, unattached): no news */
+		json_t *j = dupe_json(st);
+		json_object_set_new(j, "distance", json_integer(d));
+		json_array_append_new(out, j);
+	}
+	db_stmt_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : db_status_from_rc(rc);
+}
+
+static enum store_status ids_query(sqlite3_stmt *st, json_t *out)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(out, json_string((const char *)sqlite3_column_text(st, 0)));
+	db_stmt_done(st);
+	return db_loop_status(rc);
+}
+
+enum store_status photo_ids_of_inspection(struct db *db, const char *inspection_id, const char *extra_ids, json_t *out)
+{
+	static const char sql[] = "SELECT id FROM photos WHERE inspection_id = :insp OR finding_id IN (SELECT id FROM"
+	                          " findings WHERE inspection_id = :insp AND deleted = 0) OR id IN (SELECT value FROM"
+	                          " json_each(:extra)) ORDER BY uploaded_at, id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":insp", inspection_id);
+	db_bind_text(st, ":extra", extra_ids ? extra_ids : "[]");
+	return ids_query(st, out);
+}
+
+enum store_status photo_ids_of_task(struct db *db, const char *task_id, json_t *out)
+{
+	static const char sql[] =
+	        "SELECT ph.id FROM photos ph WHERE ph.task_id = :task OR ph.progress_id IN (SELECT id FROM progress "
+	        "WHERE"
+	        " task_id = :task) OR EXISTS (SELECT 1 FROM progress p, json_each(p.photo_ids) j WHERE p.task_id ="
+	        " :task AND j.value = ph.id AND ph.owner_id = p.author_id) ORDER BY ph.uploaded_at, ph.id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":task", task_id);
+	return ids_query(st, out);
 }

@@ -2,6 +2,8 @@
 #ifndef INSPECTD_PHOTO_STORE_H
 #define INSPECTD_PHOTO_STORE_H
 
+#include <jansson.h>
+
 #include "db.h"
 
 struct photo_row {
@@ -23,9 +25,42 @@ struct photo_row {
 	int width, height;       /* 0 when the image header could not be read */
 	char taken_at_source[8]; /* "client", "exif" or "" */
 	char location_source[8];
+	/* what the bytes themselves said, kept apart from the phone's fields */
+	int exif_present;
+	char exif_taken_at[24]; /* "" when none */
+	int has_exif_location;
+	double exif_lat, exif_lng;
+	int has_dhash;
+	unsigned long long dhash;
+};
+
+/* Where a photo belongs and the window its time is judged against. */
+struct photo_context {
+	char org_id[37];
+	int has_org_location;
+	double org_lat, org_lng;
+	int org_radius_m;
+	char linked[12]; /* "inspection", "finding", "task", "progress" or "" */
+	char linked_id[37];
+	char parent[37];                      /* the visit or task it is part of */
+	char started_at[24], finished_at[24]; /* the visit's, "" when unknown */
+	char task_created_at[24];             /* the task's, "" when not a task's */
 };
 
 enum store_status photo_get(struct db *db, const char *id, struct photo_row *out);
+enum store_status photo_context_get(struct db *db, const char *id, struct photo_context *out);
+/* Other photos with the same bytes: [{photo_id, org_id, linked, linked_id}] (at most 20). */
+enum store_status photo_dupes_exact(struct db *db, const struct photo_row *p, json_t *out);
+/* Other photos whose dHash is within max_distance of p's and that belong to
+ * another organization or another visit / task: [{..., distance}] (at most 20). */
+enum store_status photo_dupes_near(struct db *db, const struct photo_row *p, const struct photo_context *c,
+                                   int max_distance, json_t *out);
+/* Ids of the uploaded photos evidencing inspection_id (its own, its
+ * findings', and extra_ids: a JSON array text of ids its answers cite) or
+ * task_id (its own, its reports', and those its reports cite that their
+ * author uploaded). */
+enum store_status photo_ids_of_inspection(struct db *db, const char *inspection_id, const char *extra_ids, json_t *out);
+enum store_status photo_ids_of_task(struct db *db, const char *task_id, json_t *out);
 enum store_status photo_insert(struct db *db, struct photo_row *p);
 /* Photos whose bytes have this SHA-256 (-1 on error). */
 long long photo_count_sha256(struct db *db, const char *sha256);

@@ -424,6 +424,21 @@ enum store_status task_json(struct db *db, const char *id, const struct rect_sco
 		s = history_list(db, "task", id, history);
 	json_object_set_new(*out, "progress", progress);
 	json_object_set_new(*out, "history", history);
+	if (s == STORE_OK) {
+		static const char asql[] =
+		        "SELECT CASE WHEN evidence_ack_by IS NULL THEN 'null' ELSE json_object('by',"
+		        " evidence_ack_by, 'at', evidence_ack_at, 'note', evidence_ack_note) END FROM tasks"
+		        " WHERE id = :id";
+		sqlite3_stmt *a = db_stmt(db, asql);
+		json_t *ack = NULL;
+		if (a) {
+			db_bind_text(a, ":id", id);
+			if (sqlite3_step(a) == SQLITE_ROW && sqlite3_column_text(a, 0))
+				ack = json_loads((const char *)sqlite3_column_text(a, 0), JSON_DECODE_ANY, NULL);
+			db_stmt_done(a);
+		}
+		json_object_set_new(*out, "evidence_ack", ack ? ack : json_null());
+	}
 	if (s != STORE_OK) {
 		json_decref(*out);
 		*out = NULL;
@@ -459,6 +474,7 @@ enum store_status task_update(struct db *db, const char *id, long long if_match,
 	static const char sql[] =
 	        "UPDATE tasks SET title = coalesce(:title, title), detail = CASE WHEN :set_detail = 1 THEN :detail"
 	        " ELSE detail END, assignee_id = coalesce(:assignee, assignee_id), due_date = coalesce(:due, due_date),"
+	        " overdue_notified = CASE WHEN :due IS NOT NULL AND :due != due_date THEN 0 ELSE overdue_notified END,"
 	        " requires_photo = CASE WHEN :photo < 0 THEN requires_photo ELSE :photo END, version = version + 1,"
 	        " updated_at = " NOW " WHERE id = :id AND (:if_match = 0 OR version = :if_match)";
 	sqlite3_stmt *st = db_stmt(db, sql);
@@ -736,5 +752,19 @@ enum store_status finding_set_task(struct db *db, const char *finding_id, const 
 	db_bind_text(st, ":id", finding_id);
 	db_bind_text(st, ":task", task_id);
 	db_bind_int64(st, ":seq", seq);
+	return exec_changes(db, st);
+}
+
+enum store_status task_set_evidence_ack(struct db *db, const char *id, const char *by, const char *note)
+{
+	static const char sql[] =
+	        "UPDATE tasks SET evidence_ack_by = :by, evidence_ack_at = " NOW ", evidence_ack_note ="
+	        " :note WHERE id = :id";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":id", id);
+	db_bind_text(st, ":by", by);
+	db_bind_text(st, ":note", note);
 	return exec_changes(db, st);
 }

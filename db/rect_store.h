@@ -96,6 +96,8 @@ struct task_fields {
 enum store_status task_row_get(struct db *db, const char *id, const struct rect_scope *sc, struct task_row *out);
 /* The task as JSON; detail adds history and progress. */
 enum store_status task_json(struct db *db, const char *id, const struct rect_scope *sc, int detail, json_t **out);
+/* Records a supervisor's acknowledgement of alert-level evidence on task id. */
+enum store_status task_set_evidence_ack(struct db *db, const char *id, const char *by, const char *note);
 enum store_status task_insert(struct db *db, const char *id, const struct task_row *c, const struct task_fields *f,
                               const char *finding_id, const uint8_t hash[32]);
 enum store_status task_update(struct db *db, const char *id, long long if_match, const struct task_fields *f);

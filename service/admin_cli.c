@@ -78,8 +78,19 @@ static int utf8_ok(const char *s)
 
 /* ---- org import -------------------------------------------------------------- */
 
-enum { COL_CODE, COL_NAME, COL_LEVEL, COL_PARENT, COL_CATEGORY, NCOLS };
-static const char *const columns[NCOLS] = {"code", "name", "level", "parent_code", "category"};
+enum { COL_CODE, COL_NAME, COL_LEVEL, COL_PARENT, COL_CATEGORY, NCOLS, COL_LAT = NCOLS, COL_LNG, COL_RADIUS, NALL };
+/* The first NCOLS are required; lat, lng and radius_m may be there. */
+static const char *const columns[NALL] = {"code", "name", "level", "parent_code", "category", "lat", "lng", "radius_m"};
+
+/* A number cell: 0 with *out, 1 when empty, -1 when not a number in [min, max]. */
+static int number_cell(const char *s, double min, double max, double *out)
+{
+	if (!*s)
+		return 1;
+	char *end;
+	*out = strtod(s, &end);
+	return *end || *out != *out || *out < min || *out > max ? -1 : 0;
+}
 
 struct pending {
 	struct org o;
@@ -130,6 +141,9 @@ static int check_rows(struct db *db, const struct csv *c, const int *col, struct
 		const char *code = row->fields[col[COL_CODE]], *name = row->fields[col[COL_NAME]];
 		const char *level = row->fields[col[COL_LEVEL]], *parent = row->fields[col[COL_PARENT]];
 		const char *category = row->fields[col[COL_CATEGORY]];
+		const char *lat_s = col[COL_LAT] >= 0 ? row->fields[col[COL_LAT]] : "";
+		const char *lng_s = col[COL_LNG] >= 0 ? row->fields[col[COL_LNG]] : "";
+		const char *radius_s = col[COL_RADIUS] >= 0 ? row->fields[col[COL_RADIUS]] : "";
 		for (size_t i = 0; i < row->n; i++)
 			if (!utf8_ok(row->fields[i]))
 				line_error(&errors, row->line, "%s", "not valid UTF-8 text");
@@ -150,6 +164,15 @@ static int check_rows(struct db *db, const struct csv *c, const int *col, struct
 		if (*category && !valid_enum(org_categories, category))
 			line_error(&errors, row->line,
 			           "bad category \"%s\" (pilot, consolidate, breakthrough or empty)", category);
+		double lat = 0, lng = 0, radius = 0;
+		int lat_rc = number_cell(lat_s, -90, 90, &lat), lng_rc = number_cell(lng_s, -180, 180, &lng);
+		int radius_rc = number_cell(radius_s, 50, 50000, &radius);
+		if (lat_rc < 0 || lng_rc < 0 || lat_rc != lng_rc)
+			line_error(&errors, row->line, "%s",
+			           "lat and lng must both be numbers (-90..90, -180..180) or both empty");
+		if (radius_rc < 0 || (radius_rc == 0 && lat_rc != 0))
+			line_error(&errors, row->line, "%s",
+			           "radius_m must be 50..50000 metres, and only with lat and lng");
 		if (strcmp(level, "city") == 0 && *parent)
 			line_error(&errors, row->line, "%s", "a city has no parent_code");
 		if (strcmp(level, "city") != 0 && valid_enum(org_levels, level)) {
@@ -178,6 +201,14 @@ static int check_rows(struct db *db, const struct csv *c, const int *col, struct
 		snprintf(n->o.level, sizeof n->o.level, "%s", level);
 		snprintf(n->o.category, sizeof n->o.category, "%s", category);
 		snprintf(n->o.status, sizeof n->o.status, "normal");
+		if (lat_rc == 0) {
+			n->o.has_location = 1;
+			n->o.lat = lat;
+			n->o.lng = lng;
+			n->o.radius_m = radius_rc == 0                                             ? (int)radius
+			                : strcmp(level, "town") == 0 || strcmp(level, "city") == 0 ? 5000
+			                                                                           : 2000;
+		}
 		n->parent_code = parent;
 		n->line = row->line;
 	}
@@ -236,9 +267,9 @@ static int org_import(const char *file, int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	buf_release(&data);
-	int col[NCOLS];
+	int col[NALL];
 	int header_ok = c.n > 0;
-	for (int k = 0; k < NCOLS && header_ok; k++) {
+	for (int k = 0; k < NALL && header_ok; k++) {
 		col[k] = -1;
 		for (size_t i = 0; i < c.rows[0].n; i++) {
 			/* exact names (case and surrounding spaces aside), each once */
@@ -254,7 +285,7 @@ static int org_import(const char *file, int argc, char **argv)
 			}
 			col[k] = (int)i;
 		}
-		if (col[k] < 0) {
+		if (col[k] < 0 && k < NCOLS) {
 			fprintf(stderr,
 			        "line 1: the header lacks column \"%s\" (need code,name,level,parent_code,category)\n",
 			        columns[k]);
@@ -299,7 +330,9 @@ int cli_org(int argc, char **argv)
 	                  (argc >= 2 && strcmp(argv[0], "import") == 0 && strcmp(argv[1], "--help") == 0))) {
 		printf("usage: inspectd org import FILE.csv [--data DIR]\n\n"
 		       "Imports organizations from a CSV file with the header columns\n"
-		       "code,name,level,parent_code,category (UTF-8, with or without BOM).\n"
+		       "code,name,level,parent_code,category (UTF-8, with or without BOM), and optionally\n"
+		       "lat,lng (the organization's location) and radius_m (metres; default 2000 for\n"
+		       "villages, 5000 for towns).\n"
 		       "A parent must be in the database or earlier in the file. All or nothing:\n"
 		       "any bad line imports nothing, and every bad line is reported.\n");
 		return 0;

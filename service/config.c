@@ -75,6 +75,8 @@ static const struct setting settings[] = {
          "seconds before a failed webhook delivery's first retry (then doubling, at most an hour)"},
         {"webhook-max-age-s", "INSPECTD_WEBHOOK_MAX_AGE_S", T_INT, "86400", 60, 604800, OFF(webhook_max_age_s),
          CONFIG_CMD_SERVE, "seconds a webhook event is retried before it is given up"},
+        {"evidence-window-s", "INSPECTD_EVIDENCE_WINDOW_S", T_INT, "21600", 0, 604800, OFF(evidence_window_s),
+         CONFIG_CMD_SERVE, "seconds a photo may be taken outside its visit's times (or before its task) unflagged"},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

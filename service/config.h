@@ -44,6 +44,7 @@ struct config {
 	long long webhook_poll_ms;      /* how often due deliveries and newly overdue tasks are looked for */
 	long long webhook_retry_s;      /* the first retry's wait (then doubling, at most an hour) */
 	long long webhook_max_age_s;    /* how long an event is retried */
+	long long evidence_window_s;    /* how far outside a visit's times a photo may be taken */
 };
 
 /* Returns the environment value for name, or NULL (getenv's shape). */

@@ -32,6 +32,7 @@
  * at most this many wait per slot, the rest get 503 at once: decoding must
  * never hold every worker thread. */
 #define SLOT_WAIT_S      5
+#define PROBE_WAIT_S     30
 #define WAITERS_PER_SLOT 4
 
 static sem_t slots;
@@ -220,6 +221,53 @@ static void read_exif(const void *data, size_t len, struct image_info *out)
 	exif_data_unref(ed);
 }
 
+unsigned long long image_dhash_of(const unsigned char px[72])
+{
+	unsigned long long h = 0;
+	for (int y = 0; y < 8; y++)
+		for (int x = 0; x < 8; x++)
+			if (px[y * 9 + x + 1] > px[y * 9 + x])
+				h |= 1ULL << (y * 8 + x);
+	return h;
+}
+
+static int wait_for_slot(int seconds);
+static int decode_allowed(const char *src);
+
+/* The dHash of path (orientation applied), or -1. */
+static int dhash(const char *path, unsigned long long *out)
+{
+	if (!decode_allowed(path))
+		return -1;
+	VipsImage *t = NULL, *g = NULL, *u = NULL;
+	int rc = -1;
+	if (vips_thumbnail(path, &t, 9, "height", 8, "size", VIPS_SIZE_FORCE, NULL) == 0 &&
+	    vips_colourspace(t, &g, VIPS_INTERPRETATION_B_W, NULL) == 0 &&
+	    vips_cast(g, &u, VIPS_FORMAT_UCHAR, NULL) == 0) {
+		size_t len = 0;
+		VipsImage *one = NULL;
+		/* a single band (an alpha channel would follow the grey one) */
+		if (vips_extract_band(u, &one, 0, NULL) == 0) {
+			unsigned char *px = vips_image_write_to_memory(one, &len);
+			if (px && len == 72) {
+				*out = image_dhash_of(px);
+				rc = 0;
+			}
+			g_free(px);
+			g_object_unref(one);
+		}
+	}
+	if (rc != 0)
+		log_vips("perceptual hash failed", path);
+	if (u)
+		g_object_unref(u);
+	if (g)
+		g_object_unref(g);
+	if (t)
+		g_object_unref(t);
+	return rc;
+}
+
 void image_probe(const char *path, struct image_info *out)
 {
 	memset(out, 0, sizeof *out);
@@ -235,9 +283,15 @@ void image_probe(const char *path, struct image_info *out)
 	const void *exif;
 	size_t len;
 	if (vips_image_get_typeof(im, VIPS_META_EXIF_NAME) &&
-	    vips_image_get_blob(im, VIPS_META_EXIF_NAME, &exif, &len) == 0)
+	    vips_image_get_blob(im, VIPS_META_EXIF_NAME, &exif, &len) == 0) {
+		out->has_exif = len > 0;
 		read_exif(exif, len, out);
+	}
 	g_object_unref(im);
+	if (wait_for_slot(PROBE_WAIT_S) == 0) { /* an upload may wait longer than a thumbnail */
+		out->has_dhash = dhash(path, &out->dhash) == 0;
+		sem_post(&slots);
+	}
 	vips_thread_shutdown();
 }
 
@@ -259,12 +313,13 @@ static int open_cached(const char *cache, int *fd, long long *size)
 }
 
 /* Decodes src and encodes the thumbnail into a g_malloc'ed buffer. */
-static enum thumb_result render(const char *src, void **jpeg, size_t *len)
+/* May src be decoded (header readable, not a decompression bomb)? */
+static int decode_allowed(const char *src)
 {
 	VipsImage *im = vips_image_new_from_file(src, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 	if (!im) {
 		log_vips("image header unreadable", src);
-		return THUMB_UNDECODABLE;
+		return 0;
 	}
 	const char *loader = NULL;
 	vips_image_get_string(im, VIPS_META_LOADER, &loader);
@@ -278,14 +333,21 @@ static enum thumb_result render(const char *src, void **jpeg, size_t *len)
 	g_object_unref(im);
 	if (streamed ? pixels > MAX_STREAMED_PIXELS : bytes > MAX_DECODED_BYTES) {
 		struct log_line l;
-		if (log_begin(&l, LOG_WARN, "image", "image too large to decode for a thumbnail")) {
+		if (log_begin(&l, LOG_WARN, "image", "image too large to decode")) {
 			log_str(&l, "path", src);
 			log_int(&l, "pixels", pixels);
 			log_int(&l, "decoded_bytes", bytes);
 			log_end(&l);
 		}
-		return THUMB_UNDECODABLE;
+		return 0;
 	}
+	return 1;
+}
+
+static enum thumb_result render(const char *src, void **jpeg, size_t *len)
+{
+	if (!decode_allowed(src))
+		return THUMB_UNDECODABLE;
 	VipsImage *t = NULL;
 	if (vips_thumbnail(src, &t, THUMB_SIZE, "height", THUMB_SIZE, "size", VIPS_SIZE_DOWN, NULL) != 0 ||
 	    vips_jpegsave_buffer(t, jpeg, len, "Q", 80, "strip", TRUE, "optimize_coding", TRUE, NULL) != 0) {
@@ -352,7 +414,7 @@ static void bad_path(const char *cache, char *out, size_t outlen)
 	snprintf(out, outlen, "%s.bad", cache);
 }
 
-static int wait_for_slot(void)
+static int wait_for_slot(int seconds)
 {
 	if (atomic_fetch_add(&waiters, 1) >= max_waiters) {
 		atomic_fetch_sub(&waiters, 1);
@@ -360,7 +422,7 @@ static int wait_for_slot(void)
 	}
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += SLOT_WAIT_S;
+	until.tv_sec += seconds;
 	int rc;
 	while ((rc = sem_timedwait(&slots, &until)) != 0 && errno == EINTR) {
 	}
@@ -377,7 +439,7 @@ enum thumb_result image_thumbnail(const char *src, const char *cache, int *fd, l
 	bad_path(cache, bad, sizeof bad);
 	if (access(bad, F_OK) == 0)
 		return THUMB_UNDECODABLE;
-	if (wait_for_slot() != 0)
+	if (wait_for_slot(SLOT_WAIT_S) != 0)
 		return THUMB_BUSY;
 	enum thumb_result r = THUMB_OK;
 	if (open_cached(cache, fd, size) != 0) { /* made meanwhile by another request? */

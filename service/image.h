@@ -23,10 +23,15 @@ struct image_info {
 	char taken_at[24]; /* UTC, "YYYY-MM-DDTHH:MM:SSZ", from EXIF DateTimeOriginal */
 	int has_location;
 	double lat, lng; /* from EXIF GPS */
+	int has_exif;    /* the file carried an EXIF block */
+	int has_dhash;
+	unsigned long long dhash; /* 64-bit difference hash of a 9×8 greyscale copy, orientation applied */
 };
 
-/* Reads the header and EXIF of the image file at path. Never fails: what
- * cannot be read stays zero. */
+/* Reads the header and EXIF of the image file at path, and its perceptual
+ * hash (a small decode, one of the decoding slots; skipped for images too
+ * large to decode or when no slot frees within a few seconds). Never fails:
+ * what cannot be read stays zero. */
 void image_probe(const char *path, struct image_info *out);
 
 /*
@@ -35,6 +40,10 @@ void image_probe(const char *path, struct image_info *out);
  * Exposed for tests.
  */
 int image_exif_time(const char *clock, const char *offset, char out[24]);
+
+/* The dHash of 72 greyscale pixels (9 columns × 8 rows, row-major): bit
+ * 8·y + x is set when pixel (x+1, y) is brighter than (x, y). Exposed for tests. */
+unsigned long long image_dhash_of(const unsigned char px[72]);
 
 enum thumb_result {
 	THUMB_OK,

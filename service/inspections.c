@@ -12,6 +12,9 @@
  */
 #include "inspections.h"
 
+#include "evidence.h"
+#include "photo_store.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,10 +129,40 @@ static json_t *finding_json(struct db *db, const struct finding_row *f)
 	                 (json_int_t)f->version, "created_at", f->created_at, "updated_at", f->updated_at);
 }
 
+/* The photos evidencing a visit: its own, its findings', those its answers cite. */
+static json_t *inspection_photo_ids(struct db *db, const struct inspection_row *r)
+{
+	json_t *answers = parse_or(r->answers, json_array());
+	json_t *cited = answer_photo_ids(answers);
+	char *extra = json_dumps(cited, JSON_COMPACT);
+	json_t *ids = json_array();
+	if (photo_ids_of_inspection(db, r->id, extra, ids) != STORE_OK)
+		json_array_clear(ids);
+	free(extra);
+	json_decref(cited);
+	json_decref(answers);
+	return ids;
+}
+
+static json_t *inspection_evidence(struct req *req, struct db *db, const struct inspection_row *r)
+{
+	json_t *ids = inspection_photo_ids(db, r);
+	json_t *summary = evidence_summary(req, db, ids);
+	json_decref(ids);
+	return summary;
+}
+
 static void reply_inspection(struct req *req, int status, const struct inspection_row *r)
 {
 	set_etag(req, r->version);
-	reply_json_new(req, status, inspection_json(server_worker_db(req->conn), r));
+	struct db *db = server_worker_db(req->conn);
+	json_t *j = inspection_json(db, r);
+	if (j && !r->deleted) { /* a single visit carries its evidence and any acknowledgement */
+		json_object_set_new(j, "evidence", inspection_evidence(req, db, r));
+		json_t *ack = inspection_evidence_ack(db, r->id);
+		json_object_set_new(j, "evidence_ack", ack ? ack : json_null());
+	}
+	reply_json_new(req, status, j);
 }
 
 /* ---- loading and permission ----------------------------------------------------------- */
@@ -942,10 +975,18 @@ static void review(struct req *req, int approve)
 		reply_invalid_transition(req, &r, approve ? "通过" : "退回");
 		goto out;
 	}
-	static const char *const none[] = {NULL};
+	static const char *const ack_fields[] = {"acknowledge_evidence", "evidence_note", NULL};
 	static const char *const reason_only[] = {"reason", NULL};
-	if (action_body_or_reply(req, approve ? none : reason_only) != 0)
+	if (action_body_or_reply(req, approve ? ack_fields : reason_only) != 0)
 		goto out;
+	const char *ack_note = NULL;
+	if (approve) { /* alert-level evidence must be acknowledged, with a note the audit trail keeps */
+		json_t *summary = inspection_evidence(req, db, &r);
+		int rc = evidence_ack_or_reply(req, req->json, summary, &ack_note);
+		json_decref(summary);
+		if (rc != 0)
+			goto out;
+	}
 	if (!approve) {
 		struct verr v;
 		verr_init(&v);
@@ -961,7 +1002,15 @@ static void review(struct req *req, int approve)
 	snprintf(r.status, sizeof r.status, "%s", approve ? "approved" : "returned");
 	now_utc(r.reviewed_at);
 	snprintf(r.reviewed_by, sizeof r.reviewed_by, "%s", req->principal.user_id);
-	enum store_status s = save(db, NULL, &r, 0, if_match ? if_match : r.version);
+	enum store_status s = db_begin(db);
+	if (s == STORE_OK)
+		s = save_in_tx(db, NULL, &r, 0, if_match ? if_match : r.version);
+	if (s == STORE_OK && ack_note)
+		s = inspection_set_evidence_ack(db, r.id, req->principal.user_id, ack_note);
+	if (s == STORE_OK)
+		s = db_commit(db);
+	else
+		db_rollback(db);
 	if (s == STORE_STALE)
 		reply_stale(req, db, r.id);
 	else if (s != STORE_OK)

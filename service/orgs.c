@@ -146,6 +146,39 @@ static void copy_field(char *dst, size_t dstlen, const char *value)
 	snprintf(dst, dstlen, "%s", value ? value : "");
 }
 
+/* lat / lng / radius_m of a body over o's (lat and lng together; null clears). */
+static void read_location(struct verr *v, const json_t *body, struct org *o)
+{
+	json_t *lat = json_object_get(body, "lat"), *lng = json_object_get(body, "lng");
+	json_t *radius = json_object_get(body, "radius_m");
+	if (!lat != !lng)
+		verr_add(v, lat ? "lng" : "lat", "lat 与 lng 须同时提供");
+	if (lat && lng) {
+		if (json_is_null(lat) && json_is_null(lng)) {
+			o->has_location = 0;
+		} else if (!json_is_number(lat) || json_number_value(lat) < -90 || json_number_value(lat) > 90) {
+			verr_add(v, "lat", "须为 -90 到 90 之间的数字");
+		} else if (!json_is_number(lng) || json_number_value(lng) < -180 || json_number_value(lng) > 180) {
+			verr_add(v, "lng", "须为 -180 到 180 之间的数字");
+		} else {
+			if (!o->has_location) /* a new location: its level's default radius */
+				o->radius_m =
+				        strcmp(o->level, "town") == 0 || strcmp(o->level, "city") == 0 ? 5000 : 2000;
+			o->has_location = 1;
+			o->lat = json_number_value(lat);
+			o->lng = json_number_value(lng);
+		}
+	}
+	if (radius && !json_is_null(radius)) {
+		if (!json_is_integer(radius) || json_integer_value(radius) < 50 || json_integer_value(radius) > 50000)
+			verr_add(v, "radius_m", "须为 50 到 50000 之间的整数（米）");
+		else if (!o->has_location)
+			verr_add(v, "radius_m", "须与 lat、lng 一起设置");
+		else
+			o->radius_m = (int)json_integer_value(radius);
+	}
+}
+
 void orgs_create(struct req *req)
 {
 	json_t *body = body_object_or_reply(req);
@@ -155,7 +188,8 @@ void orgs_create(struct req *req)
 		return;
 	struct verr v;
 	verr_init(&v);
-	static const char *const allowed[] = {"id", "code", "name", "level", "parent_id", "category", "status", NULL};
+	static const char *const allowed[] = {"id",     "code", "name", "level",    "parent_id", "category",
+	                                      "status", "lat",  "lng",  "radius_m", NULL};
 	verr_unknown_fields(&v, body, allowed);
 	const char *id = field_uuid(&v, body, "id", 0, NULL);
 	const char *code = field_string(&v, body, "code", FIELD_REQUIRED, 1, 64, NULL);
@@ -228,6 +262,13 @@ void orgs_create(struct req *req)
 	copy_field(o.parent_id, sizeof o.parent_id, parent_id);
 	copy_field(o.category, sizeof o.category, category);
 	copy_field(o.status, sizeof o.status, status ? status : "normal");
+	struct verr lv;
+	verr_init(&lv);
+	read_location(&lv, body, &o);
+	bad = verr_reply(req, &lv);
+	verr_release(&lv);
+	if (bad)
+		return;
 	enum store_status s = org_store_create(db, &o, parent_id ? parent.path : NULL);
 	if (s == STORE_CONFLICT) {
 		reply_problem(req, 409, "code_taken", NULL, "组织编码 %s 已存在", code);
@@ -259,7 +300,8 @@ void orgs_update(struct req *req)
 		return;
 	struct verr v;
 	verr_init(&v);
-	static const char *const allowed[] = {"code", "name", "category", "status", "level", "parent_id", NULL};
+	static const char *const allowed[] = {"code",      "name", "category", "status",   "level",
+	                                      "parent_id", "lat",  "lng",      "radius_m", NULL};
 	verr_unknown_fields(&v, body, allowed);
 	int has_code, has_name, has_category, has_status, has_level, has_parent;
 	const char *code = field_string(&v, body, "code", 0, 1, 64, &has_code);
@@ -287,6 +329,13 @@ void orgs_update(struct req *req)
 		copy_field(o.category, sizeof o.category, category);
 	if (has_status)
 		copy_field(o.status, sizeof o.status, status);
+	struct verr lv;
+	verr_init(&lv);
+	read_location(&lv, body, &o);
+	bad = verr_reply(req, &lv);
+	verr_release(&lv);
+	if (bad)
+		return;
 	char code_wanted[65];
 	copy_field(code_wanted, sizeof code_wanted, o.code);
 	enum store_status s = org_store_update(db, &o, if_match);

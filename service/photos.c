@@ -25,6 +25,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "blob_store.h"
+#include "evidence.h"
 #include "image.h"
 #include "inspections.h"
 #include "rect_store.h"
@@ -317,6 +318,14 @@ static void probe_stored(struct req *req, struct photo_row *p)
 	image_probe(path, &info);
 	p->width = info.width;
 	p->height = info.height;
+	p->exif_present = info.has_exif;
+	if (info.has_taken)
+		snprintf(p->exif_taken_at, sizeof p->exif_taken_at, "%s", info.taken_at);
+	p->has_exif_location = info.has_location;
+	p->exif_lat = info.lat;
+	p->exif_lng = info.lng;
+	p->has_dhash = info.has_dhash;
+	p->dhash = info.dhash;
 	if (!p->taken_at[0] && info.has_taken) {
 		snprintf(p->taken_at, sizeof p->taken_at, "%s", info.taken_at);
 		snprintf(p->taken_at_source, sizeof p->taken_at_source, "exif");
@@ -444,7 +453,11 @@ static json_t *photo_json(const struct photo_row *p)
 static void reply_photo(struct req *req, int status, const struct photo_row *p)
 {
 	set_etag(req, p->version);
-	reply_json_new(req, status, photo_json(p));
+	json_t *j = photo_json(p);
+	struct db *db = server_worker_db(req->conn);
+	if (j && db)
+		json_object_set_new(j, "checks", photo_checks(req, db, p));
+	reply_json_new(req, status, j);
 }
 
 static void reply_stream_error(struct req *req, struct upload *u)

@@ -17,6 +17,8 @@
 #include "base/xalloc.h"
 #include "clock.h"
 #include "crypto.h"
+#include "evidence.h"
+#include "photo_store.h"
 #include "random.h"
 #include "rounds.h"
 #include "server.h"
@@ -37,6 +39,16 @@ static void reply_task_transition(struct req *req, const struct task_row *t, con
 	reply_transition(req, "整改任务", t->status, action, task_actions(t->status));
 }
 
+static json_t *task_evidence_summary(struct req *req, struct db *db, const char *id)
+{
+	json_t *ids = json_array();
+	if (photo_ids_of_task(db, id, ids) != STORE_OK)
+		json_array_clear(ids);
+	json_t *summary = evidence_summary(req, db, ids);
+	json_decref(ids);
+	return summary;
+}
+
 static void reply_task(struct req *req, struct db *db, int status, const char *id)
 {
 	struct rscope rs;
@@ -47,6 +59,7 @@ static void reply_task(struct req *req, struct db *db, int status, const char *i
 		reply_store_error(req, s);
 		return;
 	}
+	json_object_set_new(j, "evidence", task_evidence_summary(req, db, id));
 	set_etag(req, json_integer_value(json_object_get(j, "version")));
 	reply_json_new(req, status, j);
 }
@@ -281,7 +294,8 @@ out:
 /* ---- the workflow ------------------------------------------------------------------------------- */
 
 /* One state change with its history row. */
-static void task_move(struct req *req, struct db *db, const struct task_row *t, const char *to, const char *reason)
+static void task_move(struct req *req, struct db *db, const struct task_row *t, const char *to, const char *reason,
+                      const char *ack_note)
 {
 	char now[24];
 	clock_rfc3339(now);
@@ -290,6 +304,8 @@ static void task_move(struct req *req, struct db *db, const struct task_row *t, 
 		s = task_set_status(db, t->id, t->status, to, reason, req->principal.user_id, now);
 	if (s == STORE_OK)
 		s = history_add(db, "task", t->id, req->principal.user_id, t->status, to, reason);
+	if (s == STORE_OK && ack_note)
+		s = task_set_evidence_ack(db, t->id, req->principal.user_id, ack_note);
 	if (s == STORE_OK)
 		s = db_commit(db);
 	else
@@ -346,7 +362,7 @@ void tasks_start(struct req *req)
 		reply_task_transition(req, &t, "开始办理");
 		return;
 	}
-	task_move(req, db, &t, "in_progress", NULL);
+	task_move(req, db, &t, "in_progress", NULL, NULL);
 }
 
 void tasks_submit(struct req *req)
@@ -380,12 +396,12 @@ void tasks_submit(struct req *req)
 		return;
 	}
 	json_decref(missing);
-	task_move(req, db, &t, "submitted", NULL);
+	task_move(req, db, &t, "submitted", NULL, NULL);
 }
 
 void tasks_verify(struct req *req)
 {
-	static const char *const allowed[] = {NULL};
+	static const char *const allowed[] = {"acknowledge_evidence", "evidence_note", NULL};
 	struct db *db = req_db_or_reply(req);
 	struct task_row t;
 	json_t *body;
@@ -395,7 +411,13 @@ void tasks_verify(struct req *req)
 		reply_task_transition(req, &t, "验收");
 		return;
 	}
-	task_move(req, db, &t, "verified", NULL);
+	/* alert-level evidence must be acknowledged, with a note the audit trail keeps */
+	const char *ack_note = NULL;
+	json_t *summary = task_evidence_summary(req, db, t.id);
+	int rc = evidence_ack_or_reply(req, body, summary, &ack_note);
+	json_decref(summary);
+	if (rc == 0)
+		task_move(req, db, &t, "verified", NULL, ack_note);
 }
 
 void tasks_return(struct req *req)
@@ -417,7 +439,7 @@ void tasks_return(struct req *req)
 		reply_task_transition(req, &t, "退回");
 		return;
 	}
-	task_move(req, db, &t, "returned", reason);
+	task_move(req, db, &t, "returned", reason, NULL);
 }
 
 /* ---- progress reports ------------------------------------------------------------------------- */

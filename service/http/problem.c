@@ -34,6 +34,7 @@ static const struct {
         {"case_exists", "该组织本年度已有整顿案件"},
         {"tasks_unverified", "仍有任务未验收"},
         {"already_rectified", "该问题已转为整改任务"},
+        {"evidence_unacknowledged", "证据存疑，需确认"},
         {"too_many_photos", "照片数量已达上限"},
         {"too_many_requests", "请求过于频繁"},
         {"header_fields_too_large", "请求头过大"},

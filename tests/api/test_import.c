@@ -16,6 +16,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,52 @@ static void test_import_good_file(void **state)
 	json_decref(orgs);
 }
 
+static void expect_location(json_t *orgs, const char *code, double lat, double lng, long radius)
+{
+	json_t *o = org_by_code(orgs, code);
+	if (radius == 0) {
+		assert_true(json_is_null(json_object_get(o, "lat")));
+		assert_true(json_is_null(json_object_get(o, "radius_m")));
+		return;
+	}
+	assert_true(fabs(json_number_value(json_object_get(o, "lat")) - lat) < 1e-9);
+	assert_true(fabs(json_number_value(json_object_get(o, "lng")) - lng) < 1e-9);
+	assert_int_equal(json_integer_value(json_object_get(o, "radius_m")), radius);
+}
+
+/* Optional lat,lng,radius_m columns: where organizations are, for the evidence checks. */
+static void test_import_locations(void **state)
+{
+	(void)state;
+	stop_server();
+	char path[400];
+	write_text("bad-loc.csv",
+	           "code,name,level,parent_code,category,lat,lng,radius_m\n"
+	           "town-l1,甲镇,town,root,,30.1,,\n"         /* lat without lng */
+	           "town-l2,乙镇,town,root,,91,120,\n"        /* out of range */
+	           "town-l3,丙镇,town,root,,,,3000\n"         /* radius without a place */
+	           "town-l4,丁镇,town,root,,30.1,120.2,10\n", /* radius too small */
+	           path, sizeof path);
+	expect_cli((const char *const[]){"org", "import", path, data_flag, NULL}, NULL, 1, 1, "nothing imported");
+	write_text("loc.csv",
+	           "lng,code,name,level,parent_code,category,radius_m,lat\n"
+	           "120.2,town-l,东湖镇,town,root,,8000,30.25\n"
+	           "120.21,vil-l1,东湖村,village,town-l,,,30.26\n"
+	           ",vil-l2,西湖村,village,town-l,,,\n",
+	           path, sizeof path);
+	expect_cli((const char *const[]){"org", "import", path, data_flag, NULL}, NULL, 0, 0,
+	           "imported 3 organizations");
+	start_server();
+	struct tokens admin;
+	api_login_ok(&srv, "admin", BOOTSTRAP_PASSWORD, &admin);
+	json_t *orgs = all_orgs(admin.access);
+	assert_null(find_by(orgs, "code", "town-l1"));
+	expect_location(orgs, "town-l", 30.25, 120.2, 8000);
+	expect_location(orgs, "vil-l1", 30.26, 120.21, 2000); /* a village's default radius */
+	expect_location(orgs, "vil-l2", 0, 0, 0);
+	json_decref(orgs);
+}
+
 static void test_import_bad_file_imports_nothing(void **state)
 {
 	(void)state;
@@ -330,8 +377,11 @@ static void test_user_add_and_reset_password(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_import_good_file),      cmocka_unit_test(test_import_bad_file_imports_nothing),
-	        cmocka_unit_test(test_import_unusable_files), cmocka_unit_test(test_user_add_and_reset_password),
+	        cmocka_unit_test(test_import_good_file),
+	        cmocka_unit_test(test_import_bad_file_imports_nothing),
+	        cmocka_unit_test(test_import_locations),
+	        cmocka_unit_test(test_import_unusable_files),
+	        cmocka_unit_test(test_user_add_and_reset_password),
 	        cmocka_unit_test(test_clean_shutdown),
 	};
 	return cmocka_run_group_tests_name("api_import", tests, group_setup, group_teardown);

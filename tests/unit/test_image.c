@@ -184,6 +184,40 @@ static void test_bombs(void **state)
 	assert_int_equal(h, 320);
 }
 
+static void test_dhash_bits(void **state)
+{
+	(void)state;
+	unsigned char px[72];
+	memset(px, 100, sizeof px);
+	assert_true(image_dhash_of(px) == 0); /* flat: nothing brighter to the right */
+	for (int i = 0; i < 72; i++)
+		px[i] = (unsigned char)(i % 9 * 10); /* every row brightening to the right */
+	assert_true(image_dhash_of(px) == ~0ULL);
+	memset(px, 100, sizeof px);
+	px[1] = 200;         /* row 0: (1,0) brighter than (0,0) -> bit 0 */
+	px[9 * 7 + 8] = 200; /* row 7: (8,7) brighter than (7,7) -> bit 63 */
+	assert_true(image_dhash_of(px) == ((1ULL << 0) | (1ULL << 63)));
+}
+
+static void test_probe_hashes_and_exif(void **state)
+{
+	(void)state;
+	char a[128], b[128];
+	snprintf(a, sizeof a, "%s/h1.jpg", dir);
+	snprintf(b, sizeof b, "%s/h2.png", dir);
+	make_image(a, 1200, 900, 0);
+	VipsImage *small = NULL; /* the same picture, smaller, another format */
+	assert_int_equal(vips_thumbnail(a, &small, 600, NULL), 0);
+	assert_int_equal(vips_image_write_to_file(small, b, NULL), 0);
+	g_object_unref(small);
+	struct image_info ia, ib;
+	image_probe(a, &ia);
+	image_probe(b, &ib);
+	assert_true(ia.has_dhash && ib.has_dhash);
+	assert_true(__builtin_popcountll(ia.dhash ^ ib.dhash) <= 4);
+	assert_int_equal(ib.width, 600);
+}
+
 static void test_not_an_image(void **state)
 {
 	(void)state;
@@ -221,6 +255,8 @@ int main(void)
 	        cmocka_unit_test(test_exif_time),
 	        cmocka_unit_test(test_probe_and_thumbnail),
 	        cmocka_unit_test(test_bombs),
+	        cmocka_unit_test(test_dhash_bits),
+	        cmocka_unit_test(test_probe_hashes_and_exif),
 	        cmocka_unit_test(test_not_an_image),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
