@@ -64,8 +64,8 @@ static unsigned band_value(unsigned long long h, int band)
 static enum store_status insert_bands(struct db *db, const char *photo_id, unsigned long long h)
 {
 	static const char sql[] =
-	        "INSERT OR IGNORE INTO photo_hash_bands (band, value, photo_id) VALUES (:band, :value,"
-	        " :photo)";
+	        "INSERT INTO photo_hash_bands (band, value, photo_id, dhash) VALUES (:band, :value, :photo, :dhash)"
+	        " ON CONFLICT DO NOTHING";
 	for (int b = 0; b < 5; b++) {
 		sqlite3_stmt *st = db_stmt(db, sql);
 		if (!st)
@@ -73,6 +73,7 @@ static enum store_status insert_bands(struct db *db, const char *photo_id, unsig
 		db_bind_int64(st, ":band", b);
 		db_bind_int64(st, ":value", band_value(h, b));
 		db_bind_text(st, ":photo", photo_id);
+		db_bind_int64(st, ":dhash", (sqlite3_int64)h);
 		int rc = sqlite3_step(st);
 		db_stmt_done(st);
 		if (rc != SQLITE_DONE)
@@ -251,44 +252,64 @@ enum store_status photo_dupes_exact(struct db *db, const struct photo_row *p, js
 enum store_status photo_dupes_near(struct db *db, const struct photo_row *p, const struct photo_context *c,
                                    int max_distance, json_t *out)
 {
-	/* candidates share a band with p's hash (pigeonhole: within distance 4,
-	 * one of five bands is equal); the distance is checked here */
-	static const char sql[] =
-	        "SELECT ph.id, l.org_id, l.linked, l.linked_id, ph.dhash, coalesce(l.parent, ''), ph.sha256 FROM"
-	        " (SELECT DISTINCT photo_id FROM photo_hash_bands WHERE (band = 0 AND value = :b0) OR (band = 1 AND"
-	        " value = :b1) OR (band = 2 AND value = :b2) OR (band = 3 AND value = :b3) OR (band = 4 AND value ="
-	        " :b4)) cand JOIN photos ph ON ph.id = cand.photo_id JOIN photo_links l ON l.id = ph.id WHERE ph.id !="
-	        " :id LIMIT 2000";
+	/* Candidates share a band with p's hash (pigeonhole: within distance 4
+	 * one of five bands is equal) and are filtered by distance from the
+	 * band table alone; only the few close ones are looked up further. */
+	static const char cand[] = "SELECT photo_id, dhash FROM photo_hash_bands WHERE band = :band AND value = :value";
+	static const char link[] = "SELECT ph.id, l.org_id, l.linked, l.linked_id, coalesce(l.parent, ''), ph.sha256"
+	                           " FROM photos ph JOIN photo_links l ON l.id = ph.id WHERE ph.id = :id";
 	if (!p->has_dhash)
 		return STORE_OK;
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return STORE_DB;
-	char name[4];
-	for (int b = 0; b < 5; b++) {
-		snprintf(name, sizeof name, ":b%d", b);
-		db_bind_int64(st, name, band_value(p->dhash, b));
+	json_t *seen = json_object(); /* photo id -> distance */
+	enum store_status s = STORE_OK;
+	for (int b = 0; b < 5 && s == STORE_OK; b++) {
+		sqlite3_stmt *st = db_stmt(db, cand);
+		if (!st) {
+			s = STORE_DB;
+			break;
+		}
+		db_bind_int64(st, ":band", b);
+		db_bind_int64(st, ":value", band_value(p->dhash, b));
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *id = (const char *)sqlite3_column_text(st, 0);
+			int d = __builtin_popcountll((unsigned long long)sqlite3_column_int64(st, 1) ^ p->dhash);
+			if (id && d <= max_distance && strcmp(id, p->id) != 0)
+				json_object_set_new(seen, id, json_integer(d));
+		}
+		db_stmt_done(st);
+		s = db_loop_status(rc);
 	}
-	db_bind_text(st, ":id", p->id);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && json_array_size(out) < 20) {
-		unsigned long long h = (unsigned long long)sqlite3_column_int64(st, 4);
-		int d = __builtin_popcountll(h ^ p->dhash);
-		const char *org = (const char *)sqlite3_column_text(st, 1);
-		const char *parent = (const char *)sqlite3_column_text(st, 5);
-		const char *sha = (const char *)sqlite3_column_text(st, 6);
-		if (d > max_distance || (sha && strcmp(sha, p->sha256) == 0))
-			continue; /* too different, or an exact copy (reported as such) */
-		int same_org = org && strcmp(org, c->org_id) == 0;
-		int same_parent = parent && c->parent[0] && strcmp(parent, c->parent) == 0;
-		if (same_org && (same_parent || !c->parent[0]))
-			continue; /* the same visit or task (or the same org, unattached): no news */
-		json_t *j = dupe_json(st);
-		json_object_set_new(j, "distance", json_integer(d));
-		json_array_append_new(out, j);
+	const char *id;
+	json_t *dist;
+	json_object_foreach(seen, id, dist)
+	{
+		if (s != STORE_OK || json_array_size(out) >= 20)
+			break;
+		sqlite3_stmt *st = db_stmt(db, link);
+		if (!st) {
+			s = STORE_DB;
+			break;
+		}
+		db_bind_text(st, ":id", id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const char *org = (const char *)sqlite3_column_text(st, 1);
+			const char *parent = (const char *)sqlite3_column_text(st, 4);
+			const char *sha = (const char *)sqlite3_column_text(st, 5);
+			int same_org = org && strcmp(org, c->org_id) == 0;
+			int same_parent = parent && c->parent[0] && strcmp(parent, c->parent) == 0;
+			/* an exact copy is reported as such; the same visit or task (or the
+			 * same org, unattached) is no news */
+			if (!(sha && strcmp(sha, p->sha256) == 0) && !(same_org && (same_parent || !c->parent[0]))) {
+				json_t *j = dupe_json(st);
+				json_object_set_new(j, "distance", json_integer(json_integer_value(dist)));
+				json_array_append_new(out, j);
+			}
+		}
+		db_stmt_done(st);
 	}
-	db_stmt_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : db_status_from_rc(rc);
+	json_decref(seen);
+	return s;
 }
 
 static enum store_status ids_query(sqlite3_stmt *st, json_t *out)

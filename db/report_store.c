@@ -96,3 +96,23 @@ enum store_status report_villages(struct db *db, const char *scope, const char *
 	db_bind_text(st, ":scope_end", scope_end);
 	return rows_json(st, items);
 }
+
+enum store_status report_photos(struct db *db, const char *scope, const char *scope_end, const char *since, int limit,
+                                json_t *items)
+{
+	static const char sql[] =
+	        "SELECT json_object('photo_id', ph.id, 'uploaded_at', ph.uploaded_at, 'owner_id', ph.owner_id, "
+	        "'org_id',"
+	        " o.id, 'org_name', o.name, 'linked', l.linked, 'linked_id', l.linked_id) FROM photos ph JOIN "
+	        "photo_links"
+	        " l ON l.id = ph.id JOIN orgs o ON o.id = l.org_id WHERE ph.uploaded_at >= :since AND o.path >= :scope"
+	        " AND o.path < :scope_end ORDER BY ph.uploaded_at DESC, ph.id LIMIT :limit";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":scope", scope);
+	db_bind_text(st, ":scope_end", scope_end);
+	db_bind_text(st, ":since", since);
+	db_bind_int64(st, ":limit", limit);
+	return rows_json(st, items);
+}

@@ -17,6 +17,12 @@ enum store_status report_towns(struct db *db, const char *scope, const char *sco
 enum store_status report_overdue(struct db *db, const char *scope, const char *scope_end, const char *today,
                                  json_t *items);
 
+/* Photos uploaded since `since` whose organization is in scope, newest
+ * first, at most limit: {photo_id, uploaded_at, owner_id, org_id, org_name,
+ * linked, linked_id}. */
+enum store_status report_photos(struct db *db, const char *scope, const char *scope_end, const char *since, int limit,
+                                json_t *items);
+
 /* Villages in scope, by town name then name. */
 enum store_status report_villages(struct db *db, const char *scope, const char *scope_end, json_t *items);
 

@@ -25,6 +25,8 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "clock.h"
+#include "evidence.h"
+#include "photo_store.h"
 #include "report_store.h"
 #include "server.h"
 
@@ -575,5 +577,133 @@ void reports_orgs_status(struct req *req)
 	if (report_begin(req, &fmt, &db, &sc) != 0)
 		return;
 	reports_orgs_status_in(req, fmt, db, &sc);
+	report_end();
+}
+
+/* ---- GET /api/v1/reports/evidence ------------------------------------------------------------- */
+
+static const char *const signal_names[] = {"far_from_org",    "time_mismatch",  "exif_client_disagree",
+                                           "duplicate_exact", "duplicate_near", NULL};
+static const char *const signal_labels[] = {"异地拍摄", "时间不符", "EXIF与手机不一致", "重复照片", "近似照片", NULL};
+
+static int fired(const json_t *checks, const char *name)
+{
+	const json_t *v = json_object_get(checks, name);
+	return json_is_array(v) ? json_array_size(v) > 0 : v && !json_is_null(v);
+}
+
+enum { EVIDENCE_SCAN = 5000, EVIDENCE_ITEMS = 1000 };
+
+static void reports_evidence_in(struct req *req, enum format fmt, struct db *db, const struct scope *sc)
+{
+	struct verr v;
+	verr_init(&v);
+	char since_in[64], since[24], level[16];
+	int n = query_param(req, "since", since_in, sizeof since_in);
+	if (n >= 0) {
+		if (timestamp_normalize(since_in, since, sizeof since, NULL) != 0)
+			verr_add(&v, "since", "须为 RFC 3339 时间");
+	} else if (n == -2) {
+		verr_add(&v, "since", "须为 RFC 3339 时间");
+	} else {
+		time_t t = (time_t)(clock_now() - 30LL * 86400);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	int only_alert = 0;
+	n = query_param(req, "level", level, sizeof level);
+	if (n >= 0 && strcmp(level, "alert") == 0)
+		only_alert = 1; /* (absent: warn and alert) */
+	else if (n != -1)
+		verr_add(&v, "level", "只能为 alert（不填则含存疑和警示）");
+	int bad = verr_reply(req, &v);
+	verr_release(&v);
+	if (bad)
+		return;
+	json_t *candidates = json_array();
+	enum store_status s = report_photos(db, sc->prefix, sc->end, since, EVIDENCE_SCAN, candidates);
+	if (s != STORE_OK) {
+		json_decref(candidates);
+		reply_store_error(req, s);
+		return;
+	}
+	json_t *items = json_array(), *rows = json_array();
+	size_t i;
+	json_t *c;
+	json_array_foreach(candidates, i, c)
+	{
+		if (json_array_size(items) >= EVIDENCE_ITEMS)
+			break;
+		struct photo_row p;
+		if (photo_get(db, json_string_value(json_object_get(c, "photo_id")), &p) != STORE_OK)
+			continue;
+		json_t *checks = photo_checks(req, db, &p);
+		const char *lv = json_string_value(json_object_get(checks, "level"));
+		if (!lv || !strcmp(lv, "ok") || (only_alert && strcmp(lv, "alert") != 0)) {
+			json_decref(checks);
+			continue;
+		}
+		json_t *signals = json_array();
+		struct buf labels = BUF_INIT;
+		for (int k = 0; signal_names[k]; k++)
+			if (fired(checks, signal_names[k])) {
+				json_array_append_new(signals, json_string(signal_names[k]));
+				if (labels.len)
+					buf_adds(&labels, "、");
+				buf_adds(&labels, signal_labels[k]);
+			}
+		json_t *item = json_deep_copy(c);
+		json_object_set_new(item, "level", json_string(lv));
+		json_object_set_new(item, "signals", signals);
+		json_object_set_new(item, "checks", checks);
+		/* the sheet's view of it */
+		json_t *row = json_deep_copy(item);
+		json_object_set_new(row, "problems", json_string(buf_cstr(&labels)));
+		buf_release(&labels);
+		json_t *far = json_object_get(checks, "far_from_org");
+		json_object_set_new(row, "distance_m",
+		                    json_is_object(far) ? json_incref(json_object_get(far, "distance_m"))
+		                                        : json_null());
+		json_t *tm = json_object_get(checks, "time_mismatch");
+		json_object_set_new(
+		        row, "gap_h",
+		        json_is_object(tm)
+		                ? json_real(round(json_integer_value(json_object_get(tm, "gap_s")) / 360.0) / 10)
+		                : json_null());
+		json_object_set_new(
+		        row, "copies",
+		        json_integer((json_int_t)(json_array_size(json_object_get(checks, "duplicate_exact")) +
+		                                  json_array_size(json_object_get(checks, "duplicate_near")))));
+		json_array_append_new(items, item);
+		json_array_append_new(rows, row);
+	}
+	json_decref(candidates);
+	static const char *const linked[] = {"inspection", "观摩记录", "finding",  "问题", "task",
+	                                     "整改任务",   "progress", "进展报告", NULL};
+	static const char *const levels[] = {"alert", "警示", "warn", "存疑", NULL};
+	static const struct column cols[] = {
+	        {"上传时间", "uploaded_at", CELL_TEXT, NULL},   {"村（社区）", "org_name", CELL_TEXT, NULL},
+	        {"关联对象", "linked", CELL_MAPPED, linked},    {"级别", "level", CELL_MAPPED, levels},
+	        {"问题", "problems", CELL_TEXT, NULL},          {"距离(米)", "distance_m", CELL_NUMBER, NULL},
+	        {"时间偏差(小时)", "gap_h", CELL_NUMBER, NULL}, {"重复数", "copies", CELL_NUMBER, NULL},
+	};
+	char today[11], name[40];
+	clock_today(today);
+	snprintf(name, sizeof name, "evidence-%s", today);
+	json_t *doc = json_pack("{s:s, s:O}", "since", since, "items", items);
+	reply_report(req, fmt, doc, rows, "证据存疑照片", cols, sizeof cols / sizeof cols[0], name);
+	json_decref(rows);
+	json_decref(items);
+}
+
+void reports_evidence(struct req *req)
+{
+	enum format fmt;
+	struct db *db;
+	struct scope sc;
+	if (report_begin(req, &fmt, &db, &sc) != 0)
+		return;
+	reports_evidence_in(req, fmt, db, &sc);
 	report_end();
 }

@@ -8,5 +8,6 @@ struct req;
 void reports_ranking(struct req *req);
 void reports_overdue(struct req *req);
 void reports_orgs_status(struct req *req);
+void reports_evidence(struct req *req);
 
 #endif

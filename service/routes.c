@@ -98,6 +98,7 @@ const struct route route_table[] = {
 	{"GET",    "/api/v1/reports/ranking",                reports_ranking,         0},
 	{"GET",    "/api/v1/reports/overdue",                reports_overdue,         0},
 	{"GET",    "/api/v1/reports/orgs-status",            reports_orgs_status,     0},
+	{"GET",    "/api/v1/reports/evidence",               reports_evidence,        0},
 	{"GET",    "/api/v1/audit",                          audit_list_route,        0},
 	{"GET",    "/api/v1/webhooks",                       webhooks_list,           0},
 	{"POST",   "/api/v1/webhooks",                       webhooks_create,         ROUTE_BODY_JSON},

@@ -22,6 +22,7 @@ CREATE TABLE photo_hash_bands (
 	band INTEGER NOT NULL CHECK (band BETWEEN 0 AND 4),
 	value INTEGER NOT NULL,
 	photo_id TEXT NOT NULL REFERENCES photos (id),
+	dhash INTEGER NOT NULL, -- the whole hash, so a lookup reads only this table's b-tree
 	PRIMARY KEY (band, value, photo_id)
 ) STRICT, WITHOUT ROWID;
 

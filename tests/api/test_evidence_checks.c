@@ -41,7 +41,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "client.h"
 
@@ -1712,14 +1714,886 @@ static void test_task_evidence(void **state)
 	json_decref(pk2);
 }
 
+/* ---- the evidence report (GET /api/v1/reports/evidence) ------------------------------------- */
+
+#define XLSX_TYPE           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#define EVIDENCE_CSV_HEADER "上传时间,村（社区）,关联对象,级别,问题,距离(米),时间偏差(小时),重复数"
+
+/* What one item of the report must say about a photo. */
+struct ev_want {
+	const char *what;
+	const json_t *photo; /* the upload's answer */
+	const char *org_id, *org_name, *linked, *linked_id, *owner_id, *level;
+	const char *signals[6]; /* in the contract's order, NULL-terminated */
+	double far_m;           /* checks.far_from_org.distance_m about this (±2 %; 0: null) */
+	long gap_s;             /* checks.time_mismatch.gap_s (±2; 0: null) */
+	int town_b;             /* the photo's organization is in town B */
+};
+
+enum ev_scope { EV_ALL, EV_TOWN_A, EV_TOWN_B };
+
+static int ev_listed(const struct ev_want *w, enum ev_scope sc, int alert_only)
+{
+	if ((sc == EV_TOWN_A && w->town_b) || (sc == EV_TOWN_B && !w->town_b))
+		return 0;
+	return !alert_only || strcmp(w->level, "alert") == 0;
+}
+
+static void fail_report(const json_t *doc, const char *what, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void fail_report(const json_t *doc, const char *what, const char *fmt, ...)
+{
+	char msg[700];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	char *dump = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	print_error("%s: %s\n  report: %.4000s\n", what, msg, dump ? dump : "(none)");
+	free(dump);
+	fail();
+}
+
+/* GET /api/v1/reports/evidence<query> by bearer (NULL: no token) with an
+ * Accept header (NULL: none). */
+static void evidence_get(const char *query, const char *bearer, const char *accept, struct http_resp *r)
+{
+	char path[512], hdr[160];
+	pathf(path, sizeof path, "/api/v1/reports/evidence%s", query ? query : "");
+	const char *headers[] = {NULL, NULL};
+	if (accept) {
+		snprintf(hdr, sizeof hdr, "Accept: %s", accept);
+		headers[0] = hdr;
+	}
+	api_call(&srv, "GET", path, bearer, NULL, headers, r);
+}
+
+/* The JSON report; fails unless it is 200 application/json. */
+static json_t *evidence_json(const char *query, const char *bearer, const char *what)
+{
+	struct http_resp r;
+	evidence_get(query, bearer, NULL, &r);
+	if (r.status != 200)
+		fail_msg("%s: GET /api/v1/reports/evidence%s: expected 200, got %ld: %.500s", what, query ? query : "",
+		         r.status, buf_cstr(&r.body));
+	char v[128] = "";
+	http_header(&r, "Content-Type", v, sizeof v);
+	if (strncasecmp(v, "application/json", 16) != 0)
+		fail_msg("%s: Content-Type \"%s\", want application/json", what, v);
+	if (http_header(&r, "Content-Disposition", v, sizeof v))
+		fail_msg("%s: a JSON answer with Content-Disposition \"%s\"", what, v);
+	json_t *j = http_json(&r);
+	http_resp_release(&r);
+	return j;
+}
+
+/* "?since=<t as RFC 3339 UTC, escaped>" plus extra (may be ""). */
+static const char *since_query(time_t t, const char *extra, char *out, size_t outlen)
+{
+	char ts[32];
+	char *e = qs_escape(utc(t, ts, sizeof ts));
+	snprintf(out, outlen, "?since=%s%s", e, extra);
+	free(e);
+	return out;
+}
+
+/*
+ * Checks a JSON report: {since, items} and nothing else; since equals
+ * want_since (NULL: any timestamp); every item has exactly the ten members,
+ * a level warn or alert (alert only with alert_only), an uploaded_at at or
+ * after since, newest first. The photos of w listed for (sc, alert_only)
+ * are there with their organization, link, owner, level, signals and the
+ * checks GET /photos/{id} answers; the others of w and every id of never
+ * are not. exact: nothing else is listed either.
+ */
+static void check_evidence_report(const json_t *doc, const struct ev_want *w, size_t n, enum ev_scope sc,
+                                  int alert_only, int exact, const char *want_since, const char *const *never,
+                                  const char *what)
+{
+	if (!json_is_object(doc) || json_object_size(doc) != 2 || !json_is_array(json_object_get(doc, "items")))
+		fail_report(doc, what, "the report should be exactly {since, items}");
+	const char *since = jstr(doc, "since");
+	if (!since)
+		fail_report(doc, what, "since is not a string");
+	assert_timestamp(since);
+	if (want_since && strcmp(since, want_since) != 0)
+		fail_report(doc, what, "since should be \"%s\"", want_since);
+	double since_t = ts_of(since, what);
+	json_t *items = json_object_get(doc, "items");
+
+	static const char *const keys[] = {"photo_id", "uploaded_at", "owner_id", "org_id",  "org_name",
+	                                   "linked",   "linked_id",   "level",    "signals", "checks"};
+	double prev = INFINITY;
+	size_t i, listed = 0;
+	json_t *it;
+	json_array_foreach(items, i, it)
+	{
+		if (!json_is_object(it) || json_object_size(it) != 10)
+			fail_report(doc, what, "item %zu should have exactly the ten members", i);
+		for (size_t k = 0; k < 10; k++)
+			if (!json_object_get(it, keys[k]))
+				fail_report(doc, what, "item %zu has no member %s", i, keys[k]);
+		const char *level = jstr(it, "level");
+		if (!level || (strcmp(level, "alert") != 0 && (alert_only || strcmp(level, "warn") != 0)))
+			fail_report(doc, what, "item %zu: level \"%s\", want %s", i, level ? level : "(none)",
+			            alert_only ? "alert (level=alert)" : "warn or alert");
+		const char *up = jstr(it, "uploaded_at");
+		assert_timestamp(up);
+		double t = ts_of(up, what);
+		if (t < since_t)
+			fail_report(doc, what, "item %zu was uploaded at %s, before since %s", i, up, since);
+		if (t > prev)
+			fail_report(doc, what, "item %zu (%s) is newer than the one before it: not newest first", i,
+			            up);
+		prev = t;
+		json_t *sig = json_object_get(it, "signals");
+		if (!json_is_array(sig) || json_array_size(sig) == 0)
+			fail_report(doc, what, "item %zu: signals should be a non-empty array", i);
+		const char *clevel = jstr(json_object_get(it, "checks"), "level");
+		if (!clevel || strcmp(clevel, level) != 0)
+			fail_report(doc, what, "item %zu: checks.level should be the item's level", i);
+		const char *id = jstr(it, "photo_id");
+		for (size_t k = 0; never && never[k]; k++)
+			if (id && strcmp(id, never[k]) == 0)
+				fail_report(doc, what, "photo %s (an ok photo) should not be listed", id);
+		int mine = 0;
+		for (size_t k = 0; k < n; k++)
+			if (id && strcmp(id, jstr(w[k].photo, "id")) == 0) {
+				mine = 1;
+				if (!ev_listed(&w[k], sc, alert_only))
+					fail_report(doc, what, "%s (photo %s, %s, level %s) should not be listed",
+					            w[k].what, id, w[k].town_b ? "town B" : "town A", w[k].level);
+			}
+		if (exact && !mine)
+			fail_report(doc, what, "item %zu (photo %s) should not be listed", i, id ? id : "(none)");
+	}
+
+	for (size_t k = 0; k < n; k++) {
+		if (!ev_listed(&w[k], sc, alert_only))
+			continue;
+		listed++;
+		const char *id = jstr(w[k].photo, "id");
+		it = find_by(items, "photo_id", id);
+		if (!it)
+			fail_report(doc, what, "%s (photo %s) should be listed", w[k].what, id);
+		const char *members[][2] = {{"org_id", w[k].org_id},
+		                            {"org_name", w[k].org_name},
+		                            {"linked", w[k].linked},
+		                            {"linked_id", w[k].linked_id},
+		                            {"owner_id", w[k].owner_id},
+		                            {"level", w[k].level},
+		                            {"uploaded_at", jstr(w[k].photo, "uploaded_at")}};
+		for (size_t m = 0; m < sizeof members / sizeof members[0]; m++)
+			if (!jstr(it, members[m][0]) || strcmp(jstr(it, members[m][0]), members[m][1]) != 0)
+				fail_report(doc, what, "%s: %s should be \"%s\"", w[k].what, members[m][0],
+				            members[m][1]);
+		json_t *sig = json_object_get(it, "signals");
+		size_t ns = 0;
+		while (w[k].signals[ns])
+			ns++;
+		int same = json_array_size(sig) == ns;
+		for (size_t s = 0; same && s < ns; s++)
+			same = json_is_string(json_array_get(sig, s)) &&
+			       strcmp(json_string_value(json_array_get(sig, s)), w[k].signals[s]) == 0;
+		if (!same) {
+			char want_s[200] = "";
+			for (size_t s = 0; s < ns; s++)
+				snprintf(want_s + strlen(want_s), sizeof want_s - strlen(want_s), "%s\"%s\"",
+				         s ? ", " : "", w[k].signals[s]);
+			fail_report(doc, what, "%s: signals should be [%s], in this order", w[k].what, want_s);
+		}
+		json_t *c = json_object_get(it, "checks"), *g = photo_get(w[k].photo);
+		if (!json_equal(c, json_object_get(g, "checks"))) {
+			char *dump = json_dumps(json_object_get(g, "checks"), JSON_COMPACT);
+			fail_report(doc, what, "%s: checks should be what GET /photos/{id} answers: %s", w[k].what,
+			            dump);
+		}
+		json_decref(g);
+		json_t *far = json_object_get(c, "far_from_org"), *tm = json_object_get(c, "time_mismatch");
+		if (w[k].far_m > 0 ? !json_is_object(far) ||
+		                             !within((double)jint(far, "distance_m"), w[k].far_m, w[k].far_m * 0.02)
+		                   : !json_is_null(far))
+			fail_report(doc, what, "%s: checks.far_from_org should be %s %.0f m", w[k].what,
+			            w[k].far_m > 0 ? "about" : "null, not", w[k].far_m);
+		if (w[k].gap_s > 0 ? !json_is_object(tm) || !within((double)jint(tm, "gap_s"), (double)w[k].gap_s, 2)
+		                   : !json_is_null(tm))
+			fail_report(doc, what, "%s: checks.time_mismatch.gap_s should be %s %ld", w[k].what,
+			            w[k].gap_s > 0 ? "about" : "null, not", w[k].gap_s);
+	}
+	if (exact && json_array_size(items) != listed)
+		fail_report(doc, what, "%zu items, want exactly %zu", json_array_size(items), listed);
+}
+
+/* The service's local date (Asia/Shanghai, UTC+8 all year) at t. */
+static void local_date(time_t t, char out[11])
+{
+	t += 8 * 3600;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* Content-Disposition: attachment; filename="evidence-<the local date
+ * before or after the request>.<ext>". */
+static void check_evidence_filename(const struct http_resp *r, time_t before, time_t after, const char *ext,
+                                    const char *what)
+{
+	char v[256] = "", d1[11], d2[11], w1[96], w2[96];
+	http_header(r, "Content-Disposition", v, sizeof v);
+	local_date(before, d1);
+	local_date(after, d2);
+	snprintf(w1, sizeof w1, "attachment; filename=\"evidence-%s.%s\"", d1, ext);
+	snprintf(w2, sizeof w2, "attachment; filename=\"evidence-%s.%s\"", d2, ext);
+	if (strcmp(v, w1) != 0 && strcmp(v, w2) != 0)
+		fail_msg("%s: Content-Disposition \"%s\", want '%s'", what, v, w1);
+}
+
+/* A CSV body parsed strictly: the BOM, RFC 4180 fields, every record ending
+ * in CRLF. Returns an array of rows (arrays of strings). */
+static json_t *csv_rows(const struct http_resp *r, const char *what)
+{
+	const unsigned char *p = (const unsigned char *)r->body.data;
+	size_t n = r->body.len, i = 3;
+	if (n < 3 || memcmp(p, "\xEF\xBB\xBF", 3) != 0)
+		fail_msg("%s: the CSV does not start with the UTF-8 BOM EF BB BF (starts %.20s)", what,
+		         buf_cstr(&r->body));
+	json_t *rows = json_array(), *row = json_array();
+	struct buf cell = BUF_INIT;
+	while (i < n) {
+		buf_reset(&cell);
+		if (p[i] == '"') {
+			i++;
+			for (;;) {
+				if (i >= n)
+					fail_msg("%s: an unterminated quoted field", what);
+				if (p[i] == '"') {
+					if (i + 1 < n && p[i + 1] == '"') {
+						buf_addc(&cell, '"');
+						i += 2;
+						continue;
+					}
+					i++;
+					break;
+				}
+				buf_addc(&cell, (char)p[i++]);
+			}
+		} else {
+			while (i < n && p[i] != ',' && p[i] != '\r' && p[i] != '\n') {
+				if (p[i] == '"')
+					fail_msg("%s: a quote inside an unquoted field at byte %zu", what, i);
+				buf_addc(&cell, (char)p[i++]);
+			}
+		}
+		json_t *s = json_stringn(cell.data ? cell.data : "", cell.len);
+		if (!s)
+			fail_msg("%s: a field that is not UTF-8 at byte %zu", what, i);
+		json_array_append_new(row, s);
+		if (i >= n)
+			fail_msg("%s: the last line does not end with CRLF", what);
+		if (p[i] == ',') {
+			i++;
+			if (i >= n)
+				fail_msg("%s: the CSV ends with a comma", what);
+			continue;
+		}
+		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
+			json_array_append_new(rows, row);
+			row = json_array();
+			i += 2;
+			continue;
+		}
+		fail_msg("%s: a line ending that is not CRLF (or a character after a quoted field) at byte %zu", what,
+		         i);
+	}
+	json_decref(row);
+	buf_release(&cell);
+	return rows;
+}
+
+static const char *ev_label(const char *code, const char *const *map)
+{
+	if (!code)
+		return "(none)";
+	for (size_t i = 0; map[i]; i += 2)
+		if (strcmp(map[i], code) == 0)
+			return map[i + 1];
+	return "(unknown code)";
+}
+
+static const char *const EV_LINKED[] = {"inspection", "观摩记录", "finding",  "问题", "task",
+                                        "整改任务",   "progress", "进展报告", NULL};
+static const char *const EV_LEVELS[] = {"alert", "警示", "warn", "存疑", NULL};
+static const char *const EV_SIGNALS[] = {"far_from_org",
+                                         "异地拍摄",
+                                         "time_mismatch",
+                                         "时间不符",
+                                         "exif_client_disagree",
+                                         "EXIF与手机不一致",
+                                         "duplicate_exact",
+                                         "重复照片",
+                                         "duplicate_near",
+                                         "近似照片",
+                                         NULL};
+
+/* The CSV answer r shows the items of doc (the JSON answer to the same
+ * query), in order, under the exact Chinese header row. Returns how many rows
+ * have 问题 异地拍摄 with a distance about far_m. */
+static int check_evidence_csv(const struct http_resp *r, const json_t *doc, double far_m, const char *what)
+{
+	if (r->status != 200)
+		fail_msg("%s: expected 200, got %ld: %.400s", what, r->status, buf_cstr(&r->body));
+	char v[256] = "";
+	http_header(r, "Content-Type", v, sizeof v);
+	if (strcasecmp(v, "text/csv; charset=utf-8") != 0)
+		fail_msg("%s: Content-Type \"%s\", want \"text/csv; charset=utf-8\"", what, v);
+	static const char head[] = "\xEF\xBB\xBF" EVIDENCE_CSV_HEADER "\r\n";
+	if (r->body.len < sizeof head - 1 || memcmp(r->body.data, head, sizeof head - 1) != 0)
+		fail_msg("%s: the CSV should start with the BOM and the header row\n  %s\nbut starts\n  %.300s", what,
+		         EVIDENCE_CSV_HEADER, buf_cstr(&r->body));
+	json_t *rows = csv_rows(r, what), *items = json_object_get(doc, "items");
+	if (json_array_size(rows) != json_array_size(items) + 1)
+		fail_msg("%s: %zu CSV lines, want the header and the %zu items:\n%s", what, json_array_size(rows),
+		         json_array_size(items), buf_cstr(&r->body));
+	int far_rows = 0;
+	for (size_t i = 0; i < json_array_size(items); i++) {
+		json_t *it = json_array_get(items, i), *row = json_array_get(rows, i + 1);
+		json_t *c = json_object_get(it, "checks");
+		if (json_array_size(row) != 8)
+			fail_msg("%s: line %zu has %zu fields, want 8:\n%s", what, i + 2, json_array_size(row),
+			         buf_cstr(&r->body));
+		const char *cell[8];
+		for (size_t k = 0; k < 8; k++)
+			cell[k] = json_string_value(json_array_get(row, k));
+		struct buf problems = BUF_INIT;
+		size_t s;
+		json_t *sv;
+		json_array_foreach(json_object_get(it, "signals"), s, sv)
+		{
+			if (s)
+				buf_adds(&problems, "、");
+			buf_adds(&problems, ev_label(json_string_value(sv), EV_SIGNALS));
+		}
+		char far_s[32] = "", copies_s[32];
+		json_t *far = json_object_get(c, "far_from_org"), *tm = json_object_get(c, "time_mismatch");
+		if (json_is_object(far))
+			snprintf(far_s, sizeof far_s, "%lld", jint(far, "distance_m"));
+		snprintf(copies_s, sizeof copies_s, "%zu",
+		         json_array_size(json_object_get(c, "duplicate_exact")) +
+		                 json_array_size(json_object_get(c, "duplicate_near")));
+		const char *want[8] = {jstr(it, "uploaded_at"),
+		                       jstr(it, "org_name"),
+		                       ev_label(jstr(it, "linked"), EV_LINKED),
+		                       ev_label(jstr(it, "level"), EV_LEVELS),
+		                       buf_cstr(&problems),
+		                       far_s,
+		                       NULL,
+		                       copies_s};
+		static const char *const names[] = {"上传时间", "村（社区）", "关联对象",       "级别",
+		                                    "问题",     "距离(米)",   "时间偏差(小时)", "重复数"};
+		for (size_t k = 0; k < 8; k++)
+			if (want[k] && strcmp(cell[k], want[k]) != 0)
+				fail_msg("%s: line %zu (photo %s) %s is \"%s\", want \"%s\":\n%s", what, i + 2,
+				         jstr(it, "photo_id"), names[k], cell[k], want[k], buf_cstr(&r->body));
+		/* 时间偏差(小时): gap_s / 3600 to 1 decimal, or empty. */
+		if (json_is_object(tm)) {
+			double h = round((double)jint(tm, "gap_s") / 360.0) / 10.0;
+			char *end = NULL;
+			double got = strtod(cell[6], &end);
+			if (!*cell[6] || *end || fabs(got - h) > 1e-9)
+				fail_msg(
+				        "%s: line %zu (photo %s) 时间偏差(小时) is \"%s\", want %.1f (gap_s %lld):\n%s",
+				        what, i + 2, jstr(it, "photo_id"), cell[6], h, jint(tm, "gap_s"),
+				        buf_cstr(&r->body));
+		} else if (*cell[6]) {
+			fail_msg("%s: line %zu (photo %s) 时间偏差(小时) is \"%s\", want an empty cell", what, i + 2,
+			         jstr(it, "photo_id"), cell[6]);
+		}
+		if (strcmp(cell[4], "异地拍摄") == 0 && *cell[5] && within(strtod(cell[5], NULL), far_m, far_m * 0.02))
+			far_rows++;
+		buf_release(&problems);
+	}
+	json_decref(rows);
+	return far_rows;
+}
+
+/* One member of a zip archive (the body), through unzip or python3. */
+static char *zip_member(const struct buf *body, const char *member, const char *what)
+{
+	char path[] = "/tmp/inspectd-evidence-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		fail_msg("mkstemp failed");
+	if (write(fd, body->data, body->len) != (ssize_t)body->len)
+		fail_msg("writing %s failed", path);
+	close(fd);
+	char cmd[768];
+	if (system("command -v unzip >/dev/null 2>&1") == 0)
+		snprintf(cmd, sizeof cmd, "unzip -p '%s' '%s' 2>/dev/null", path, member);
+	else
+		snprintf(cmd, sizeof cmd,
+		         "python3 -c 'import sys, zipfile; "
+		         "sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' '%s' '%s' "
+		         "2>/dev/null",
+		         path, member);
+	FILE *f = popen(cmd, "r");
+	if (!f)
+		fail_msg("popen %s failed", cmd);
+	struct buf out = BUF_INIT;
+	char chunk[8192];
+	size_t k;
+	while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(&out, chunk, k);
+	int st = pclose(f);
+	unlink(path);
+	if (st != 0 || out.len == 0)
+		fail_msg("%s: the XLSX has no %s (%s exited %d)", what, member, cmd, st);
+	return buf_detach(&out, NULL);
+}
+
+/* How many "<tag" elements (followed by '>', ' ' or '/') xml holds. */
+static size_t count_tag(const char *xml, const char *tag)
+{
+	size_t n = 0, tl = strlen(tag);
+	for (const char *p = strstr(xml, tag); p; p = strstr(p + tl, tag))
+		if (p[tl] == '>' || p[tl] == ' ' || p[tl] == '/')
+			n++;
+	return n;
+}
+
+static void test_evidence_report(void **state)
+{
+	(void)state;
+	/* Only this test's photos are uploaded at or after t0. */
+	time_t t0 = time(NULL) + 1;
+	while (time(NULL) < t0)
+		usleep(20000);
+	time_t now = time(NULL), S = now - 2 * 3600, F = now - 3600, shot = now - 90 * 60;
+	const char *A1 = crew.tree.village_a1, *A2 = crew.tree.village_a2, *B1 = crew.tree.village_b1;
+	const char *insp_id = crew.insp_city.user_id, *cadre_id = crew.cast.cadre.user_id;
+	char Ia1[ID_LEN], Ia2[ID_LEN], Ib1[ID_LEN], fid[ID_LEN], T[ID_LEN], rid[ID_LEN], path[256];
+	inspection_new(&srv, insp, A1, round_id, S, F, Ia1);
+	inspection_new(&srv, insp, A2, round_id, S, F, Ia2);
+	inspection_new(&srv, insp, B1, NULL, S, F, Ib1);
+
+	/* In A1's radius and within the visit: ok, never listed. */
+	struct place p500 = moved(A1_LAT, A1_LNG, 500, 0);
+	struct img m = picture(BLOCKS, 640, 480, &(struct exif_spec){.taken = shot, .gps = 1, p500.lat, p500.lng},
+	                       "report: an ok photo");
+	json_t *pok = upload(insp, &m, &(struct up){.inspection_id = Ia1}, "report: an ok photo");
+	check_photo(pok, WANT(.exif = 1, .exif_time = shot, .gps = 1, .glat = p500.lat, .glng = p500.lng),
+	            "report: an ok photo");
+	free(m.b);
+
+	/* EXIF GPS 5 km north of A1: alert, far_from_org. */
+	struct place p5k = moved(A1_LAT, A1_LNG, 5000, 0);
+	m = picture(BLOCKS, 640, 480, &(struct exif_spec){.taken = shot, .gps = 1, p5k.lat, p5k.lng},
+	            "report: 5 km from A1");
+	json_t *pfar = upload(insp, &m, &(struct up){.inspection_id = Ia1}, "report: 5 km from A1");
+	check_photo(pfar,
+	            WANT(.level = "alert", .exif = 1, .exif_time = shot, .gps = 1, .glat = p5k.lat, .glng = p5k.lng,
+	                 .far_m = 5000, .far_radius = 2000, .far_org = A1),
+	            "report: 5 km from A1");
+	free(m.b);
+
+	/* A finding's photo 4 km south, taken 152200 s before the visit's
+	 * window: far_from_org and time_mismatch (42.3 h). */
+	json_t *items = template_items(tpl), *yn = NULL, *it;
+	size_t k;
+	json_array_foreach(items, k, it)
+	{
+		if (!yn && strcmp(jstr(it, "kind"), "yes_no") == 0)
+			yn = it;
+	}
+	if (!yn)
+		fail_msg("the default template has no yes_no item");
+	char *body = jbody("{s:s, s:s, s:s, s:s}", "id", uuid_v4(fid), "severity", "high", "item_code",
+	                   jstr(yn, "code"), "description", "公示内容未更新");
+	json_decref(api_expect(&srv, "POST", inspection_path(Ia1, "/findings", path, sizeof path), insp, body, 201));
+	free(body);
+	json_decref(items);
+	struct place f4k = moved(A1_LAT, A1_LNG, -4000, 0);
+	time_t old = S - WINDOW - 152200;
+	m = picture(BLOCKS, 640, 480, &(struct exif_spec){.taken = old, .gps = 1, f4k.lat, f4k.lng},
+	            "report: finding photo, far and old");
+	json_t *pmulti = upload(insp, &m, &(struct up){.finding_id = fid}, "report: finding photo, far and old");
+	check_photo(pmulti,
+	            WANT(.level = "alert", .exif = 1, .exif_time = old, .gps = 1, .glat = f4k.lat, .glng = f4k.lng,
+	                 .far_m = 4000, .far_radius = 2000, .far_org = A1, .gap = 152200, .win_from = S - WINDOW,
+	                 .win_to = F + WINDOW),
+	            "report: finding photo 4 km away, taken 152200 s before the window");
+	free(m.b);
+
+	/* At A2 (no location), the client's time 64800 s before the window: warn (18 h). */
+	m = picture(BLOCKS, 640, 480, NULL, "report: mistimed photo at A2");
+	json_t *pwarn = upload(insp, &m, &(struct up){.inspection_id = Ia2, .taken = S - WINDOW - 64800},
+	                       "report: mistimed photo at A2");
+	check_photo(pwarn, WANT(.level = "warn", .gap = 64800, .win_from = S - WINDOW, .win_to = F + WINDOW),
+	            "report: mistimed photo at A2");
+	free(m.b);
+
+	/* A near-duplicate pair: the original at A2 (town A), a resized and
+	 * recompressed copy at B1 (town B): both alert, duplicate_near. */
+	struct img orig = picture(BLOCKS, 1200, 900, NULL, "report: original at A2");
+	json_t *porig = upload(insp, &orig, &(struct up){.inspection_id = Ia2}, "report: original at A2");
+	struct img copy = near_copy(&orig, 800, 600, 55, "report: near copy at B1");
+	json_t *pcopy = upload(insp, &copy, &(struct up){.inspection_id = Ib1}, "report: near copy at B1");
+	check_photo(pcopy, WANT(.level = "alert"), "report: near copy at B1");
+	expect_dups(pcopy, "duplicate_near", (struct dup[]){{jstr(porig, "id"), A2, "inspection", Ia2}}, 1,
+	            "report: near copy at B1");
+	json_t *g = photo_get(porig);
+	check_photo(g, WANT(.level = "alert"), "report: original at A2, read after its copy");
+	expect_dups(g, "duplicate_near", (struct dup[]){{jstr(pcopy, "id"), B1, "inspection", Ib1}}, 1,
+	            "report: original at A2, read after its copy");
+	json_decref(g);
+	free(orig.b);
+	free(copy.b);
+
+	/* A task of A1: its photo from the client's place 3 km east (alert),
+	 * a progress report's photo taken 3 h before created_at − the window (warn). */
+	char case_id[ID_LEN];
+	body = jbody("{s:s, s:i, s:s, s:s}", "org_id", A1, "year", 2023, "reason", "阵地建设不规范", "source",
+	             "annual");
+	json_t *c = api_expect(&srv, "POST", "/api/v1/rectifications", sup, body, 201);
+	free(body);
+	snprintf(case_id, sizeof case_id, "%s", jstr(c, "id"));
+	json_decref(c);
+	json_t *t = task_new(case_id, "规范党务公开栏", T);
+	double created = ts_of(jstr(t, "created_at"), "the report task's created_at");
+	json_decref(t);
+	json_decref(task_do(cadre, T, "start", NULL, 200));
+	struct place c3k = moved(A1_LAT, A1_LNG, 0, 3000);
+	double task_far = haversine(A1_LAT, A1_LNG, c3k.lat, c3k.lng);
+	m = picture(BLOCKS, 640, 480, NULL, "report: task photo 3 km away");
+	json_t *ptask = upload(cadre, &m, &(struct up){.task_id = T, .place = 1, .lat = c3k.lat, .lng = c3k.lng},
+	                       "report: task photo 3 km away");
+	check_photo(ptask, WANT(.level = "alert", .far_m = task_far, .far_radius = 2000, .far_org = A1),
+	            "report: task photo, client place 3 km away");
+	free(m.b);
+	json_t *rep = progress_add(T, 30);
+	snprintf(rid, sizeof rid, "%s", jstr(rep, "id"));
+	json_decref(rep);
+	m = picture(BLOCKS, 640, 480, NULL, "report: old progress photo");
+	json_t *pprog = upload(cadre, &m, &(struct up){.progress_id = rid, .taken = (time_t)created - WINDOW - 10800},
+	                       "report: old progress photo");
+	check_photo(pprog, WANT(.level = "warn", .gap = 10800), "report: progress photo 3 h before the task − W");
+	free(m.b);
+
+	char na1[128], na2[128], nb1[128];
+	json_t *o = org_get(A1);
+	snprintf(na1, sizeof na1, "%s", jstr(o, "name"));
+	json_decref(o);
+	o = org_get(A2);
+	snprintf(na2, sizeof na2, "%s", jstr(o, "name"));
+	json_decref(o);
+	o = org_get(B1);
+	snprintf(nb1, sizeof nb1, "%s", jstr(o, "name"));
+	json_decref(o);
+
+	const struct ev_want w[] = {
+	        {"the photo 5 km from A1",
+	         pfar,
+	         A1,
+	         na1,
+	         "inspection",
+	         Ia1,
+	         insp_id,
+	         "alert",
+	         {"far_from_org"},
+	         5000,
+	         0,
+	         0},
+	        {"the finding's far and old photo",
+	         pmulti,
+	         A1,
+	         na1,
+	         "finding",
+	         fid,
+	         insp_id,
+	         "alert",
+	         {"far_from_org", "time_mismatch"},
+	         4000,
+	         152200,
+	         0},
+	        {"the mistimed photo at A2",
+	         pwarn,
+	         A2,
+	         na2,
+	         "inspection",
+	         Ia2,
+	         insp_id,
+	         "warn",
+	         {"time_mismatch"},
+	         0,
+	         64800,
+	         0},
+	        {"the near-duplicate original at A2",
+	         porig,
+	         A2,
+	         na2,
+	         "inspection",
+	         Ia2,
+	         insp_id,
+	         "alert",
+	         {"duplicate_near"},
+	         0,
+	         0,
+	         0},
+	        {"the near copy at B1 (town B)",
+	         pcopy,
+	         B1,
+	         nb1,
+	         "inspection",
+	         Ib1,
+	         insp_id,
+	         "alert",
+	         {"duplicate_near"},
+	         0,
+	         0,
+	         1},
+	        {"the task photo 3 km away",
+	         ptask,
+	         A1,
+	         na1,
+	         "task",
+	         T,
+	         cadre_id,
+	         "alert",
+	         {"far_from_org"},
+	         task_far,
+	         0,
+	         0},
+	        {"the old progress photo",
+	         pprog,
+	         A1,
+	         na1,
+	         "progress",
+	         rid,
+	         cadre_id,
+	         "warn",
+	         {"time_mismatch"},
+	         0,
+	         10800,
+	         0},
+	};
+	const size_t nw = sizeof w / sizeof w[0];
+	const char *const never[] = {jstr(pok, "id"), NULL};
+	char q[160], q2[160], t0s[32], what[400];
+	utc(t0, t0s, sizeof t0s);
+
+	/* Who sees what (since = t0: exactly this test's photos). */
+	static const struct {
+		const char *who;
+		enum ev_scope sc;
+	} viewers[] = {{"admin", EV_ALL},
+	               {"sup.a", EV_TOWN_A},
+	               {"sup.b", EV_TOWN_B},
+	               {"viewer.a", EV_TOWN_A},
+	               {"viewer.b", EV_TOWN_B}};
+	const char *tokens[] = {admin, sup, crew.sup_b.access, crew.viewer_a.access, crew.cast.viewer.access};
+	for (size_t v = 0; v < sizeof viewers / sizeof viewers[0]; v++)
+		for (int alert_only = 0; alert_only <= 1; alert_only++) {
+			since_query(t0, alert_only ? "&level=alert" : "", q, sizeof q);
+			snprintf(what, sizeof what, "%s: GET /reports/evidence%s", viewers[v].who, q);
+			json_t *doc = evidence_json(q, tokens[v], what);
+			check_evidence_report(doc, w, nw, viewers[v].sc, alert_only, 1, t0s, never, what);
+			json_decref(doc);
+		}
+	/* ?format=json is JSON too; since with an offset is the same moment. */
+	{
+		time_t l = t0 + 8 * 3600;
+		struct tm tm;
+		gmtime_r(&l, &tm);
+		char local[40];
+		strftime(local, sizeof local, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+		char *e = qs_escape(local);
+		snprintf(q, sizeof q, "?format=json&since=%s", e);
+		free(e);
+		json_t *doc = evidence_json(q, sup, "sup.a: since with +08:00");
+		check_evidence_report(doc, w, nw, EV_TOWN_A, 0, 1, t0s, never, "sup.a: since with +08:00");
+		json_decref(doc);
+	}
+
+	/* The default since: 30 days before now (older photos of the run may be listed too). */
+	json_t *doc = evidence_json(NULL, admin, "admin: no since");
+	double want_since = (double)time(NULL) - 30.0 * 86400;
+	if (!jstr(doc, "since") || fabs(ts_of(jstr(doc, "since"), "the default since") - want_since) > 120)
+		fail_report(doc, "admin: no since", "since should be 30 days before now");
+	check_evidence_report(doc, w, nw, EV_ALL, 0, 0, NULL, never, "admin: no since");
+	json_decref(doc);
+	doc = evidence_json("?level=alert", sup, "sup.a: level=alert, no since");
+	check_evidence_report(doc, w, nw, EV_TOWN_A, 1, 0, NULL, never, "sup.a: level=alert, no since");
+	json_decref(doc);
+
+	/* since is inclusive: at the last upload's second it is still listed;
+	 * a second later, and an hour ahead, nothing is. */
+	time_t last = (time_t)ts_of(jstr(pprog, "uploaded_at"), "the last upload");
+	since_query(last, "", q, sizeof q);
+	doc = evidence_json(q, admin, "admin: since = the last upload");
+	if (!find_by(json_object_get(doc, "items"), "photo_id", jstr(pprog, "id")))
+		fail_report(doc, "admin: since = the last upload's uploaded_at",
+		            "the photo uploaded at that very second should be listed (since is inclusive)");
+	check_evidence_report(doc, w, nw, EV_ALL, 0, 0, NULL, never, "admin: since = the last upload");
+	json_decref(doc);
+	time_t after[] = {last + 1, time(NULL) + 3600};
+	for (size_t i = 0; i < 2; i++) {
+		char ts[32];
+		since_query(after[i], "", q, sizeof q);
+		snprintf(what, sizeof what, "admin: since %s, after every upload", q);
+		doc = evidence_json(q, admin, what);
+		if (!jstr(doc, "since") || strcmp(jstr(doc, "since"), utc(after[i], ts, sizeof ts)) != 0 ||
+		    !json_is_array(json_object_get(doc, "items")) ||
+		    json_array_size(json_object_get(doc, "items")) != 0)
+			fail_report(doc, what, "want {since: \"%s\", items: []}", ts);
+		json_decref(doc);
+	}
+
+	/* Bad parameters: 422 naming them (problem+json whatever the format). */
+	static const struct {
+		const char *query;
+		const char *fields[3];
+	} bad[] = {
+	        {"?since=yesterday", {"since"}},
+	        {"?since=2023-03-01", {"since"}},
+	        {"?since=2023-13-01T00:00:00Z", {"since"}},
+	        {"?since=2023-03-01T25:00:00Z", {"since"}},
+	        {"?since=2023-03-01T08:00:00", {"since"}},
+	        {"?since=", {"since"}},
+	        {"?level=warn", {"level"}},
+	        {"?level=ok", {"level"}},
+	        {"?level=ALERT", {"level"}},
+	        {"?level=all", {"level"}},
+	        {"?level=", {"level"}},
+	        {"?format=pdf", {"format"}},
+	        {"?since=soon&level=alert&format=csv", {"since"}},
+	        {"?level=red&format=xlsx", {"level"}},
+	        {"?since=soon&level=red", {"since", "level"}},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		expect_invalid(&srv, "GET", pathf(path, sizeof path, "/api/v1/reports/evidence%s", bad[i].query), admin,
+		               NULL, bad[i].fields);
+		expect_invalid(&srv, "GET", path, sup, NULL, bad[i].fields);
+	}
+
+	/* Roles: inspectors and cadres 403, no token 401 — whatever the format. */
+	static const char *const queries[] = {"", "?format=csv", "?format=xlsx", "?level=alert"};
+	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+		const char *who[] = {"insp.a", "insp.city", "cadre.a1"};
+		const char *tok[] = {crew.cast.inspector.access, insp, cadre};
+		for (size_t j = 0; j < 3; j++) {
+			struct http_resp r;
+			evidence_get(queries[i], tok[j], NULL, &r);
+			if (r.status != 403)
+				fail_msg("GET /reports/evidence%s as %s: expected 403, got %ld: %.400s", queries[i],
+				         who[j], r.status, buf_cstr(&r.body));
+			assert_problem(&r, 403, "forbidden");
+			http_resp_release(&r);
+		}
+		struct http_resp r;
+		evidence_get(queries[i], NULL, NULL, &r);
+		if (r.status != 401)
+			fail_msg("GET /reports/evidence%s without a token: expected 401, got %ld: %.400s", queries[i],
+			         r.status, buf_cstr(&r.body));
+		assert_unauthorized(&r);
+		http_resp_release(&r);
+	}
+
+	/* CSV: admin's rows, the same as its JSON items, in order. */
+	since_query(t0, "", q, sizeof q);
+	doc = evidence_json(q, admin, "admin: the JSON for the CSV");
+	check_evidence_report(doc, w, nw, EV_ALL, 0, 1, t0s, never, "admin: the JSON for the CSV");
+	since_query(t0, "&format=csv", q2, sizeof q2);
+	struct http_resp r;
+	time_t before = time(NULL);
+	evidence_get(q2, admin, NULL, &r);
+	check_evidence_filename(&r, before, time(NULL), "csv", "admin: ?format=csv");
+	if (check_evidence_csv(&r, doc, 5000, "admin: ?format=csv") != 1)
+		fail_msg("admin: ?format=csv: want one row with 问题 异地拍摄 and 距离(米) about 5000:\n%s",
+		         buf_cstr(&r.body));
+	if (!strstr(buf_cstr(&r.body), "异地拍摄、时间不符"))
+		fail_msg("admin: ?format=csv: no row with 问题 异地拍摄、时间不符 (two signals):\n%s",
+		         buf_cstr(&r.body));
+	/* Accept: text/csv gives the same bytes. */
+	struct http_resp ra;
+	before = time(NULL);
+	evidence_get(q, admin, "text/csv", &ra);
+	check_evidence_filename(&ra, before, time(NULL), "csv", "admin: Accept: text/csv");
+	if (ra.status != 200 || ra.body.len != r.body.len || memcmp(ra.body.data, r.body.data, r.body.len) != 0)
+		fail_msg("admin: Accept: text/csv (%ld) and ?format=csv differ:\n%s\n---\n%s", ra.status,
+		         buf_cstr(&ra.body), buf_cstr(&r.body));
+	http_resp_release(&ra);
+	http_resp_release(&r);
+
+	/* XLSX: a zip whose sheet has the header and the rows, whose shared
+	 * strings hold the Chinese texts. */
+	since_query(t0, "&format=xlsx", q2, sizeof q2);
+	before = time(NULL);
+	evidence_get(q2, admin, NULL, &r);
+	if (r.status != 200)
+		fail_msg("admin: ?format=xlsx: expected 200, got %ld: %.400s", r.status, buf_cstr(&r.body));
+	char v[256] = "";
+	http_header(&r, "Content-Type", v, sizeof v);
+	if (strcasecmp(v, XLSX_TYPE) != 0)
+		fail_msg("admin: ?format=xlsx: Content-Type \"%s\", want %s", v, XLSX_TYPE);
+	check_evidence_filename(&r, before, time(NULL), "xlsx", "admin: ?format=xlsx");
+	if (r.body.len < 4 || memcmp(r.body.data, "PK\x03\x04", 4) != 0)
+		fail_msg("admin: ?format=xlsx: the body is not a zip archive");
+	char *sheet = zip_member(&r.body, "xl/worksheets/sheet1.xml", "admin: ?format=xlsx");
+	char *sst = zip_member(&r.body, "xl/sharedStrings.xml", "admin: ?format=xlsx");
+	static const char *const texts[] = {"上传时间", "村（社区）",     "关联对象", "级别",     "问题",
+	                                    "距离(米)", "时间偏差(小时)", "重复数",   "异地拍摄", "异地拍摄、时间不符",
+	                                    "近似照片", "时间不符",       "警示",     "存疑",     "观摩记录",
+	                                    "问题",     "整改任务",       "进展报告", NULL};
+	for (size_t i = 0; texts[i]; i++) {
+		char want_t[128];
+		snprintf(want_t, sizeof want_t, ">%s</t>", texts[i]);
+		if (!strstr(sst, want_t))
+			fail_msg("admin: ?format=xlsx: sharedStrings.xml lacks \"%s\": %.2000s", texts[i], sst);
+	}
+	if (!strstr(sst, na1) || !strstr(sst, nb1))
+		fail_msg("admin: ?format=xlsx: sharedStrings.xml lacks the village names %s, %s", na1, nb1);
+	if (count_tag(sheet, "<row") != json_array_size(json_object_get(doc, "items")) + 1)
+		fail_msg("admin: ?format=xlsx: sheet1.xml has %zu rows, want the header and %zu: %.2000s",
+		         count_tag(sheet, "<row"), json_array_size(json_object_get(doc, "items")), sheet);
+	free(sheet);
+	free(sst);
+	http_resp_release(&r);
+	json_decref(doc);
+
+	/* sup.a's CSV: town A only (no row of B1), level=alert too. */
+	for (int alert_only = 0; alert_only <= 1; alert_only++) {
+		since_query(t0, alert_only ? "&level=alert" : "", q, sizeof q);
+		since_query(t0, alert_only ? "&level=alert&format=csv" : "&format=csv", q2, sizeof q2);
+		snprintf(what, sizeof what, "sup.a: GET /reports/evidence%s", q2);
+		doc = evidence_json(q, sup, what);
+		check_evidence_report(doc, w, nw, EV_TOWN_A, alert_only, 1, t0s, never, what);
+		before = time(NULL);
+		evidence_get(q2, sup, NULL, &r);
+		check_evidence_filename(&r, before, time(NULL), "csv", what);
+		check_evidence_csv(&r, doc, 5000, what);
+		if (strstr(buf_cstr(&r.body), nb1))
+			fail_msg("%s: a row of %s (town B):\n%s", what, nb1, buf_cstr(&r.body));
+		http_resp_release(&r);
+		json_decref(doc);
+	}
+
+	json_decref(pok);
+	json_decref(pfar);
+	json_decref(pmulti);
+	json_decref(pwarn);
+	json_decref(porig);
+	json_decref(pcopy);
+	json_decref(ptask);
+	json_decref(pprog);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_org_location),   cmocka_unit_test(test_far_from_org),
-	        cmocka_unit_test(test_org_radius),     cmocka_unit_test(test_time_mismatch),
-	        cmocka_unit_test(test_window_setting), cmocka_unit_test(test_duplicates),
-	        cmocka_unit_test(test_ack_ignored),    cmocka_unit_test(test_task_evidence),
-	        cmocka_unit_test(test_clean_shutdown),
+	        cmocka_unit_test(test_org_location),    cmocka_unit_test(test_far_from_org),
+	        cmocka_unit_test(test_org_radius),      cmocka_unit_test(test_time_mismatch),
+	        cmocka_unit_test(test_window_setting),  cmocka_unit_test(test_duplicates),
+	        cmocka_unit_test(test_ack_ignored),     cmocka_unit_test(test_task_evidence),
+	        cmocka_unit_test(test_evidence_report), cmocka_unit_test(test_clean_shutdown),
 	};
 	int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
 	vips_shutdown();

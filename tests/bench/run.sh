@@ -73,3 +73,6 @@ grep -v '^thumbnail ' <<<"$photos"
 photo=$(awk '/^thumbnail / {print $2}' <<<"$photos")
 bench "GET /photos/{id}/thumbnail" "/api/v1/photos/$photo/thumbnail" -H "Authorization: Bearer $token"
 echo "peak RSS: $(hwm_kb) KiB"
+
+# Evidence checks: the near-duplicate lookup at a million stored photo hashes.
+"$(dirname "$bin")/bench_dhash" "${BENCH_PHOTOS:-1000000}"
