@@ -6,40 +6,6 @@
 
 #define NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
-static json_t *col_json(sqlite3_stmt *st, int col)
-{
-	const char *text = (const char *)sqlite3_column_text(st, col);
-	return text ? json_loads(text, 0, NULL) : NULL;
-}
-
-static enum store_status many_json(sqlite3_stmt *st, json_t *items)
-{
-	int rc;
-	enum store_status s = STORE_OK;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *j = col_json(st, 0);
-		if (!j) {
-			s = STORE_DB;
-			break;
-		}
-		json_array_append_new(items, j);
-	}
-	if (s == STORE_OK)
-		s = db_loop_status(rc);
-	db_stmt_done(st);
-	return s;
-}
-
-static enum store_status exec_changes(struct db *db, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	enum store_status s = rc == SQLITE_DONE ? STORE_OK : db_status_from_rc(rc);
-	if (s == STORE_OK && sqlite3_changes(db_handle(db)) == 0)
-		s = STORE_NOT_FOUND;
-	db_stmt_done(st);
-	return s;
-}
-
 enum store_status audit_list(struct db *db, const struct audit_filter *f, long long after_id, int limit, json_t *items)
 {
 	static const char sql[] =
@@ -57,7 +23,7 @@ enum store_status audit_list(struct db *db, const struct audit_filter *f, long l
 	db_bind_text(st, ":actor", f->actor_id);
 	db_bind_text(st, ":since", f->since);
 	db_bind_int64(st, ":limit", limit);
-	return many_json(st, items);
+	return db_json_rows(st, items, 0, NULL);
 }
 
 /* ---- webhooks ---- */
@@ -81,7 +47,7 @@ enum store_status webhook_insert(struct db *db, const char *id, const struct web
 	db_bind_text(st, ":secret", f->secret);
 	db_bind_int64(st, ":active", f->active != 0);
 	db_bind_text(st, ":description", f->description);
-	return exec_changes(db, st);
+	return db_exec_changes(db, st);
 }
 
 enum store_status webhook_json(struct db *db, const char *id, json_t **out)
@@ -91,11 +57,7 @@ enum store_status webhook_json(struct db *db, const char *id, json_t **out)
 	if (!st)
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
-	enum store_status s = db_row_status(sqlite3_step(st));
-	if (s == STORE_OK && !(*out = col_json(st, 0)))
-		s = STORE_DB;
-	db_stmt_done(st);
-	return s;
+	return db_json_one(st, out);
 }
 
 enum store_status webhook_version(struct db *db, const char *id, long long *version)
@@ -130,7 +92,7 @@ enum store_status webhook_update(struct db *db, const char *id, long long if_mat
 	db_bind_int64(st, ":active", f->active);
 	db_bind_int64(st, ":set_description", f->set_description);
 	db_bind_text(st, ":description", f->description);
-	enum store_status s = exec_changes(db, st);
+	enum store_status s = db_exec_changes(db, st);
 	return s == STORE_NOT_FOUND ? STORE_STALE : s;
 }
 
@@ -142,14 +104,14 @@ enum store_status webhook_delete(struct db *db, const char *id)
 	if (!st)
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
-	enum store_status s = exec_changes(db, st);
+	enum store_status s = db_exec_changes(db, st);
 	if (s != STORE_OK && s != STORE_NOT_FOUND)
 		return s;
 	st = db_stmt(db, del_hook);
 	if (!st)
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
-	return exec_changes(db, st);
+	return db_exec_changes(db, st);
 }
 
 enum store_status webhook_list(struct db *db, const char *after_key, const char *after_id, int limit, json_t *items)
@@ -163,7 +125,7 @@ enum store_status webhook_list(struct db *db, const char *after_key, const char 
 	db_bind_text(st, ":after_key", after_key && *after_key ? after_key : NULL);
 	db_bind_text(st, ":after_id", after_id ? after_id : "");
 	db_bind_int64(st, ":limit", limit);
-	return many_json(st, items);
+	return db_json_rows(st, items, 0, NULL);
 }
 
 enum store_status webhook_deliveries(struct db *db, const char *webhook_id, long long after_id, int limit,
@@ -183,7 +145,7 @@ enum store_status webhook_deliveries(struct db *db, const char *webhook_id, long
 	db_bind_text(st, ":hook", webhook_id);
 	db_bind_int64(st, ":after", after_id);
 	db_bind_int64(st, ":limit", limit);
-	return many_json(st, items);
+	return db_json_rows(st, items, 0, NULL);
 }
 
 void delivery_release(struct delivery *d)
@@ -244,7 +206,7 @@ enum store_status delivery_record(struct db *db, long long id, long long attempt
 	if (status_code > 0)
 		db_bind_int64(st, ":code", status_code);
 	db_bind_text(st, ":error", error);
-	return exec_changes(db, st);
+	return db_exec_changes(db, st);
 }
 
 int delivery_still_due(struct db *db, long long id)

@@ -495,3 +495,52 @@ int db_ping(struct db *db)
 	db_stmt_done(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
+
+/* ---- JSON rows and writes, shared by the stores ---- */
+
+enum store_status db_json_one(sqlite3_stmt *st, json_t **out)
+{
+	enum store_status s = db_row_status(sqlite3_step(st));
+	const char *text = s == STORE_OK ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	if (s == STORE_OK && !(*out = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL))
+		s = STORE_DB;
+	db_stmt_done(st);
+	return s;
+}
+
+enum store_status db_json_rows(sqlite3_stmt *st, json_t *items, int limit, int *more)
+{
+	int rc, n = 0;
+	enum store_status s = STORE_OK;
+	if (more)
+		*more = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (limit > 0 && n == limit) {
+			if (more)
+				*more = 1;
+			break;
+		}
+		const char *text = (const char *)sqlite3_column_text(st, 0);
+		json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+		if (!j) {
+			s = STORE_DB;
+			break;
+		}
+		json_array_append_new(items, j);
+		n++;
+	}
+	if (s == STORE_OK && rc != SQLITE_ROW)
+		s = db_loop_status(rc);
+	db_stmt_done(st);
+	return s;
+}
+
+enum store_status db_exec_changes(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	enum store_status s = rc == SQLITE_DONE ? STORE_OK : db_status_from_rc(rc);
+	if (s == STORE_OK && sqlite3_changes(db->h) == 0)
+		s = STORE_NOT_FOUND;
+	db_stmt_done(st);
+	return s;
+}

@@ -12,6 +12,7 @@
 #define INSPECTD_DB_H
 
 #include <stddef.h>
+#include <jansson.h>
 #include <sqlite3.h>
 
 enum store_status {
@@ -74,6 +75,16 @@ void db_col_text(sqlite3_stmt *st, int col, char *out, size_t outlen);
 
 /* Binds NULL when value is NULL or "", else the text. */
 int db_bind_text_or_null(sqlite3_stmt *st, const char *name, const char *value);
+
+/* A query whose first column is JSON text (see the JSON-composing stores):
+ * its one row into *out (STORE_NOT_FOUND when none), or every row appended
+ * to items — at most limit when limit > 0, *more (may be NULL) telling
+ * whether a row beyond it exists. Both finish the statement. */
+enum store_status db_json_one(sqlite3_stmt *st, json_t **out);
+enum store_status db_json_rows(sqlite3_stmt *st, json_t *items, int limit, int *more);
+/* Steps an INSERT/UPDATE/DELETE and finishes it: STORE_NOT_FOUND when it
+ * changed no row. */
+enum store_status db_exec_changes(struct db *db, sqlite3_stmt *st);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return STORE_OK or STORE_DB. */
 enum store_status db_begin(struct db *db);

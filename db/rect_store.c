@@ -70,60 +70,6 @@ static void bind_scope(sqlite3_stmt *st, const struct rect_scope *sc)
 		db_bind_text(st, ":today", sc && sc->today ? sc->today : "9999-12-31");
 }
 
-/* The JSON text in column col, parsed (NULL on a parse failure). */
-static json_t *col_json(sqlite3_stmt *st, int col)
-{
-	const char *text = (const char *)sqlite3_column_text(st, col);
-	return text ? json_loads(text, 0, NULL) : NULL;
-}
-
-/* Steps a one-row JSON query into *out. */
-static enum store_status one_json(sqlite3_stmt *st, json_t **out)
-{
-	enum store_status s = db_row_status(sqlite3_step(st));
-	if (s == STORE_OK && !(*out = col_json(st, 0)))
-		s = STORE_DB;
-	db_stmt_done(st);
-	return s;
-}
-
-/* Steps a many-row JSON query, appending each row's object to items. */
-static enum store_status many_json(sqlite3_stmt *st, json_t *items, int limit, int *more)
-{
-	int rc, n = 0;
-	enum store_status s = STORE_OK;
-	if (more)
-		*more = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (limit > 0 && n == limit) {
-			*more = 1;
-			break;
-		}
-		json_t *j = col_json(st, 0);
-		if (!j) {
-			s = STORE_DB;
-			break;
-		}
-		json_array_append_new(items, j);
-		n++;
-	}
-	if (s == STORE_OK && rc != SQLITE_ROW)
-		s = db_loop_status(rc);
-	db_stmt_done(st);
-	return s;
-}
-
-/* Runs an UPDATE/INSERT: STORE_NOT_FOUND when it changed nothing. */
-static enum store_status exec_changes(struct db *db, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	enum store_status s = rc == SQLITE_DONE ? STORE_OK : db_status_from_rc(rc);
-	if (s == STORE_OK && sqlite3_changes(db_handle(db)) == 0)
-		s = STORE_NOT_FOUND;
-	db_stmt_done(st);
-	return s;
-}
-
 static void col_hash(sqlite3_stmt *st, int col, uint8_t out[32])
 {
 	const void *h = sqlite3_column_blob(st, col);
@@ -144,7 +90,7 @@ static enum store_status history_list(struct db *db, const char *entity, const c
 		return STORE_DB;
 	db_bind_text(st, ":entity", entity);
 	db_bind_text(st, ":id", entity_id);
-	return many_json(st, items, 0, NULL);
+	return db_json_rows(st, items, 0, NULL);
 }
 
 /* ---- cases ---- */
@@ -204,7 +150,7 @@ enum store_status rect_json(struct db *db, const char *id, const struct rect_sco
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
 	bind_scope(st, sc);
-	enum store_status s = one_json(st, out);
+	enum store_status s = db_json_one(st, out);
 	if (s != STORE_OK || !detail)
 		return s;
 	json_t *tasks = json_array(), *interviews = json_array();
@@ -255,7 +201,7 @@ enum store_status rect_insert(struct db *db, const char *id, const char *org_id,
 	bind_rect_fields(st, f);
 	db_bind_text(st, ":by", created_by);
 	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":hash"), hash, 32, SQLITE_TRANSIENT);
-	return exec_changes(db, st);
+	return db_exec_changes(db, st);
 }
 
 enum store_status rect_update(struct db *db, const char *id, long long if_match, const struct rect_fields *f)
@@ -271,7 +217,7 @@ enum store_status rect_update(struct db *db, const char *id, long long if_match,
 	db_bind_text(st, ":id", id);
 	db_bind_int64(st, ":if_match", if_match);
 	bind_rect_fields(st, f);
-	enum store_status s = exec_changes(db, st);
+	enum store_status s = db_exec_changes(db, st);
 	return s == STORE_NOT_FOUND ? STORE_STALE : s;
 }
 
@@ -291,7 +237,7 @@ enum store_status rect_set_status(struct db *db, const char *id, const char *fro
 	db_bind_text(st, ":result", result);
 	db_bind_text(st, ":evaluation", evaluation);
 	db_bind_int64(st, ":closed", closed);
-	enum store_status s = exec_changes(db, st);
+	enum store_status s = db_exec_changes(db, st);
 	return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
 }
 
@@ -313,7 +259,7 @@ enum store_status rect_list(struct db *db, const struct rect_scope *sc, const st
 	db_bind_text(st, ":after_key", after_key && *after_key ? after_key : NULL);
 	db_bind_text(st, ":after_id", after_id ? after_id : "");
 	db_bind_int64(st, ":limit", limit + 1);
-	return many_json(st, items, limit, more);
+	return db_json_rows(st, items, limit, more);
 }
 
 enum store_status org_set_status(struct db *db, const char *org_id, const char *status)
@@ -325,7 +271,7 @@ enum store_status org_set_status(struct db *db, const char *org_id, const char *
 		return STORE_DB;
 	db_bind_text(st, ":id", org_id);
 	db_bind_text(st, ":status", status);
-	enum store_status s = exec_changes(db, st);
+	enum store_status s = db_exec_changes(db, st);
 	return s == STORE_NOT_FOUND ? STORE_OK : s; /* already so */
 }
 
@@ -338,7 +284,7 @@ enum store_status org_rectified(struct db *db, const char *org_id)
 	if (!st)
 		return STORE_DB;
 	db_bind_text(st, ":id", org_id);
-	enum store_status s = exec_changes(db, st);
+	enum store_status s = db_exec_changes(db, st);
 	return s == STORE_NOT_FOUND ? STORE_OK : s; /* another case still open, or already normal */
 }
 
@@ -372,7 +318,7 @@ enum store_status history_add(struct db *db, const char *entity, const char *ent
 	db_bind_text(st, ":from", from);
 	db_bind_text(st, ":to", to);
 	db_bind_text(st, ":reason", reason);
-	return exec_changes(db, st);
+	return db_exec_changes(db, st);
 }
 
 /* ---- tasks ---- */
@@ -415,7 +361,7 @@ enum store_status task_json(struct db *db, const char *id, const struct rect_sco
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
 	bind_scope(st, sc);
-	enum store_status s = one_json(st, out);
+	enum store_status s = db_json_one(st, out);
 	if (s != STORE_OK || !detail)
 		return s;
 	json_t *progress = json_array(), *history = json_array();
@@ -466,7 +412,7 @@ enum store_status task_insert(struct db *db, const char *id, const struct task_r
 	db_bind_int64(st, ":photo", f->requires_photo != 0);
 	db_bind_text(st, ":finding", finding_id);
 	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":hash"), hash, 32, SQLITE_TRANSIENT);
-	return exec_changes(db, st);
+	return db_exec_changes(db, st);
 }
 
 enum store_status task_update(struct db *db, const char *id, long long if_match, const struct task_fields *f)
@@ -488,7 +434,7 @@ enum store_status task_update(struct db *db, const char *id, long long if_match,
 	db_bind_text(st, ":assignee", f->assignee_id);
 	db_bind_text(st, ":due", f->due_date);
 	db_bind_int64(st, ":photo", f->requires_photo);
-	enum store_status s = exec_changes(db, st);
+	enum store_status s = db_exec_changes(db, st);
 	return s == STORE_NOT_FOUND ? STORE_STALE : s;
 }
 
@@ -510,7 +456,7 @@ enum store_status task_set_status(struct db *db, const char *id, const char *fro
 	db_bind_text(st, ":reason", return_reason);
 	db_bind_text(st, ":actor", actor_id);
 	db_bind_text(st, ":now", now);
-	enum store_status s = exec_changes(db, st);
+	enum store_status s = db_exec_changes(db, st);
 	return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
 }
 
@@ -528,7 +474,7 @@ enum store_status task_list_case(struct db *db, const char *case_id, const char 
 	db_bind_text(st, ":after_key", after_key && *after_key ? after_key : NULL);
 	db_bind_text(st, ":after_id", after_id ? after_id : "");
 	db_bind_int64(st, ":limit", limit > 0 ? limit + 1 : -1);
-	return many_json(st, items, limit, more);
+	return db_json_rows(st, items, limit, more);
 }
 
 enum store_status task_unverified(struct db *db, const char *case_id, json_t *ids, long long *total)
@@ -586,7 +532,7 @@ enum store_status task_inbox(struct db *db, const char *user_id, const char *tod
 	db_bind_text(st, ":after_key", after_key && *after_key ? after_key : NULL);
 	db_bind_text(st, ":after_id", after_id ? after_id : "");
 	db_bind_int64(st, ":limit", limit + 1);
-	return many_json(st, items, limit, more);
+	return db_json_rows(st, items, limit, more);
 }
 
 enum store_status task_inbox_counts(struct db *db, const char *user_id, const char *today, json_t **out)
@@ -597,7 +543,7 @@ enum store_status task_inbox_counts(struct db *db, const char *user_id, const ch
 		return STORE_DB;
 	db_bind_text(st, ":user", user_id);
 	db_bind_text(st, ":today", today);
-	return one_json(st, out);
+	return db_json_one(st, out);
 }
 
 /* ---- progress reports ---- */
@@ -617,7 +563,7 @@ enum store_status progress_insert(struct db *db, const char *id, const char *tas
 	db_bind_int64(st, ":percent", percent);
 	db_bind_text(st, ":photos", photo_ids);
 	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":hash"), hash, 32, SQLITE_TRANSIENT);
-	return exec_changes(db, st);
+	return db_exec_changes(db, st);
 }
 
 enum store_status progress_json(struct db *db, const char *id, json_t **out)
@@ -628,7 +574,7 @@ enum store_status progress_json(struct db *db, const char *id, json_t **out)
 	if (!st)
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
-	return one_json(st, out);
+	return db_json_one(st, out);
 }
 
 enum store_status progress_meta(struct db *db, const char *id, char task_id[37], uint8_t hash[32])
@@ -668,7 +614,7 @@ enum store_status progress_list(struct db *db, const char *task_id, json_t *item
 	if (!st)
 		return STORE_DB;
 	db_bind_text(st, ":task", task_id);
-	return many_json(st, items, 0, NULL);
+	return db_json_rows(st, items, 0, NULL);
 }
 
 /* ---- interviews ---- */
@@ -692,7 +638,7 @@ enum store_status interview_insert(struct db *db, const char *id, const char *ca
 	db_bind_text(st, ":outcome", f->outcome);
 	db_bind_text(st, ":by", recorded_by);
 	sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":hash"), hash, 32, SQLITE_TRANSIENT);
-	return exec_changes(db, st);
+	return db_exec_changes(db, st);
 }
 
 enum store_status interview_json(struct db *db, const char *id, json_t **out)
@@ -703,7 +649,7 @@ enum store_status interview_json(struct db *db, const char *id, json_t **out)
 	if (!st)
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
-	return one_json(st, out);
+	return db_json_one(st, out);
 }
 
 enum store_status interview_meta(struct db *db, const char *id, char case_id[37], uint8_t hash[32])
@@ -736,7 +682,7 @@ enum store_status interview_list(struct db *db, const char *case_id, const char 
 	db_bind_text(st, ":after_key", after_key && *after_key ? after_key : NULL);
 	db_bind_text(st, ":after_id", after_id ? after_id : "");
 	db_bind_int64(st, ":limit", limit > 0 ? limit + 1 : -1);
-	return many_json(st, items, limit, more);
+	return db_json_rows(st, items, limit, more);
 }
 
 /* ---- findings ---- */
@@ -752,7 +698,7 @@ enum store_status finding_set_task(struct db *db, const char *finding_id, const 
 	db_bind_text(st, ":id", finding_id);
 	db_bind_text(st, ":task", task_id);
 	db_bind_int64(st, ":seq", seq);
-	return exec_changes(db, st);
+	return db_exec_changes(db, st);
 }
 
 enum store_status task_set_evidence_ack(struct db *db, const char *id, const char *by, const char *note)
@@ -766,5 +712,5 @@ enum store_status task_set_evidence_ack(struct db *db, const char *id, const cha
 	db_bind_text(st, ":id", id);
 	db_bind_text(st, ":by", by);
 	db_bind_text(st, ":note", note);
-	return exec_changes(db, st);
+	return db_exec_changes(db, st);
 }

@@ -20,22 +20,6 @@
 	" FROM tasks k JOIN rectifications c ON c.id = k.rectification_id JOIN orgs v ON v.id = k.org_id WHERE"        \
 	" c.year = :year AND" UNDER_TOWN
 
-static enum store_status rows_json(sqlite3_stmt *st, json_t *items)
-{
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *text = (const char *)sqlite3_column_text(st, 0);
-		json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-		if (!j) {
-			db_stmt_done(st);
-			return STORE_DB;
-		}
-		json_array_append_new(items, j);
-	}
-	db_stmt_done(st);
-	return db_loop_status(rc);
-}
-
 enum store_status report_towns(struct db *db, const char *scope, const char *scope_end, int year, const char *today,
                                json_t *items)
 {
@@ -56,7 +40,7 @@ enum store_status report_towns(struct db *db, const char *scope, const char *sco
 	db_bind_text(st, ":scope_end", scope_end);
 	db_bind_int64(st, ":year", year);
 	db_bind_text(st, ":today", today);
-	return rows_json(st, items);
+	return db_json_rows(st, items, 0, NULL);
 }
 
 enum store_status report_overdue(struct db *db, const char *scope, const char *scope_end, const char *today,
@@ -79,7 +63,7 @@ enum store_status report_overdue(struct db *db, const char *scope, const char *s
 	db_bind_text(st, ":scope", scope);
 	db_bind_text(st, ":scope_end", scope_end);
 	db_bind_text(st, ":today", today);
-	return rows_json(st, items);
+	return db_json_rows(st, items, 0, NULL);
 }
 
 enum store_status report_villages(struct db *db, const char *scope, const char *scope_end, json_t *items)
@@ -94,7 +78,7 @@ enum store_status report_villages(struct db *db, const char *scope, const char *
 		return STORE_DB;
 	db_bind_text(st, ":scope", scope);
 	db_bind_text(st, ":scope_end", scope_end);
-	return rows_json(st, items);
+	return db_json_rows(st, items, 0, NULL);
 }
 
 enum store_status report_photos(struct db *db, const char *scope, const char *scope_end, const char *since, int limit,
@@ -114,5 +98,5 @@ enum store_status report_photos(struct db *db, const char *scope, const char *sc
 	db_bind_text(st, ":scope_end", scope_end);
 	db_bind_text(st, ":since", since);
 	db_bind_int64(st, ":limit", limit);
-	return rows_json(st, items);
+	return db_json_rows(st, items, 0, NULL);
 }

@@ -69,16 +69,6 @@ enum store_status upload_get(struct db *db, const char *id, const char *owner_id
 	return s;
 }
 
-static enum store_status exec_changes(sqlite3_stmt *st, struct db *db)
-{
-	int rc = sqlite3_step(st);
-	enum store_status s = rc == SQLITE_DONE ? STORE_OK : db_status_from_rc(rc);
-	if (s == STORE_OK && sqlite3_changes(db_handle(db)) == 0)
-		s = STORE_NOT_FOUND;
-	db_stmt_done(st);
-	return s;
-}
-
 enum store_status upload_advance(struct db *db, const char *id, long long from, long long to)
 {
 	static const char sql[] = "UPDATE uploads SET offset = :to WHERE id = :id AND offset = :from";
@@ -88,7 +78,7 @@ enum store_status upload_advance(struct db *db, const char *id, long long from, 
 	db_bind_text(st, ":id", id);
 	db_bind_int64(st, ":from", from);
 	db_bind_int64(st, ":to", to);
-	enum store_status s = exec_changes(st, db);
+	enum store_status s = db_exec_changes(db, st);
 	return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
 }
 
@@ -102,7 +92,7 @@ enum store_status upload_complete(struct db *db, const char *id, long long from,
 	db_bind_text(st, ":id", id);
 	db_bind_int64(st, ":from", from);
 	db_bind_text(st, ":photo", photo_id);
-	enum store_status s = exec_changes(st, db);
+	enum store_status s = db_exec_changes(db, st);
 	return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
 }
 
@@ -119,7 +109,7 @@ enum store_status upload_lock(struct db *db, const char *id, const char *owner_i
 	db_bind_text(st, ":owner", owner_id);
 	db_bind_int64(st, ":now", now);
 	db_bind_int64(st, ":until", until);
-	enum store_status s = exec_changes(st, db);
+	enum store_status s = db_exec_changes(db, st);
 	if (s != STORE_NOT_FOUND)
 		return s;
 	st = db_stmt(db, exists); /* not taken: held by someone else, or not there */
@@ -140,7 +130,7 @@ enum store_status upload_relock(struct db *db, const char *id, long long until)
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
 	db_bind_int64(st, ":until", until);
-	enum store_status s = exec_changes(st, db);
+	enum store_status s = db_exec_changes(db, st);
 	return s == STORE_NOT_FOUND ? STORE_OK : s; /* removed meanwhile: nothing left to hold */
 }
 
@@ -151,7 +141,7 @@ enum store_status upload_delete(struct db *db, const char *id)
 	if (!st)
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
-	return exec_changes(st, db);
+	return db_exec_changes(db, st);
 }
 
 long long upload_count_open(struct db *db, const char *owner_id, long long now)
