@@ -330,6 +330,16 @@ json_t *ids_of(const json_t *items);
  * "/api/v1/rounds/<id>") and its ETag is "<version>". */
 void assert_created(const struct http_resp *r, const char *want, long long version);
 
+/* ==== Spreadsheets (reports) ==== */
+
+/* A CSV body parsed strictly — the UTF-8 BOM, RFC 4180 fields, every record
+ * ending in CRLF — as an array of rows (arrays of strings); fails the test
+ * otherwise. */
+json_t *csv_body_rows(const struct http_resp *r, const char *what);
+/* One member of a zip archive held in body (an XLSX), extracted with unzip
+ * or python3 (malloc'ed text); fails the test when it is missing. */
+char *zip_member(const struct buf *body, const char *member, const char *what);
+
 #endif
 
 /* ==== Photos ==== */

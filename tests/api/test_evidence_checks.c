@@ -1948,68 +1948,6 @@ static void check_evidence_filename(const struct http_resp *r, time_t before, ti
 		fail_msg("%s: Content-Disposition \"%s\", want '%s'", what, v, w1);
 }
 
-/* A CSV body parsed strictly: the BOM, RFC 4180 fields, every record ending
- * in CRLF. Returns an array of rows (arrays of strings). */
-static json_t *csv_rows(const struct http_resp *r, const char *what)
-{
-	const unsigned char *p = (const unsigned char *)r->body.data;
-	size_t n = r->body.len, i = 3;
-	if (n < 3 || memcmp(p, "\xEF\xBB\xBF", 3) != 0)
-		fail_msg("%s: the CSV does not start with the UTF-8 BOM EF BB BF (starts %.20s)", what,
-		         buf_cstr(&r->body));
-	json_t *rows = json_array(), *row = json_array();
-	struct buf cell = BUF_INIT;
-	while (i < n) {
-		buf_reset(&cell);
-		if (p[i] == '"') {
-			i++;
-			for (;;) {
-				if (i >= n)
-					fail_msg("%s: an unterminated quoted field", what);
-				if (p[i] == '"') {
-					if (i + 1 < n && p[i + 1] == '"') {
-						buf_addc(&cell, '"');
-						i += 2;
-						continue;
-					}
-					i++;
-					break;
-				}
-				buf_addc(&cell, (char)p[i++]);
-			}
-		} else {
-			while (i < n && p[i] != ',' && p[i] != '\r' && p[i] != '\n') {
-				if (p[i] == '"')
-					fail_msg("%s: a quote inside an unquoted field at byte %zu", what, i);
-				buf_addc(&cell, (char)p[i++]);
-			}
-		}
-		json_t *s = json_stringn(cell.data ? cell.data : "", cell.len);
-		if (!s)
-			fail_msg("%s: a field that is not UTF-8 at byte %zu", what, i);
-		json_array_append_new(row, s);
-		if (i >= n)
-			fail_msg("%s: the last line does not end with CRLF", what);
-		if (p[i] == ',') {
-			i++;
-			if (i >= n)
-				fail_msg("%s: the CSV ends with a comma", what);
-			continue;
-		}
-		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
-			json_array_append_new(rows, row);
-			row = json_array();
-			i += 2;
-			continue;
-		}
-		fail_msg("%s: a line ending that is not CRLF (or a character after a quoted field) at byte %zu", what,
-		         i);
-	}
-	json_decref(row);
-	buf_release(&cell);
-	return rows;
-}
-
 static const char *ev_label(const char *code, const char *const *map)
 {
 	if (!code)
@@ -2050,7 +1988,7 @@ static int check_evidence_csv(const struct http_resp *r, const json_t *doc, doub
 	if (r->body.len < sizeof head - 1 || memcmp(r->body.data, head, sizeof head - 1) != 0)
 		fail_msg("%s: the CSV should start with the BOM and the header row\n  %s\nbut starts\n  %.300s", what,
 		         EVIDENCE_CSV_HEADER, buf_cstr(&r->body));
-	json_t *rows = csv_rows(r, what), *items = json_object_get(doc, "items");
+	json_t *rows = csv_body_rows(r, what), *items = json_object_get(doc, "items");
 	if (json_array_size(rows) != json_array_size(items) + 1)
 		fail_msg("%s: %zu CSV lines, want the header and the %zu items:\n%s", what, json_array_size(rows),
 		         json_array_size(items), buf_cstr(&r->body));
@@ -2114,40 +2052,6 @@ static int check_evidence_csv(const struct http_resp *r, const json_t *doc, doub
 	}
 	json_decref(rows);
 	return far_rows;
-}
-
-/* One member of a zip archive (the body), through unzip or python3. */
-static char *zip_member(const struct buf *body, const char *member, const char *what)
-{
-	char path[] = "/tmp/inspectd-evidence-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
-		fail_msg("mkstemp failed");
-	if (write(fd, body->data, body->len) != (ssize_t)body->len)
-		fail_msg("writing %s failed", path);
-	close(fd);
-	char cmd[768];
-	if (system("command -v unzip >/dev/null 2>&1") == 0)
-		snprintf(cmd, sizeof cmd, "unzip -p '%s' '%s' 2>/dev/null", path, member);
-	else
-		snprintf(cmd, sizeof cmd,
-		         "python3 -c 'import sys, zipfile; "
-		         "sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' '%s' '%s' "
-		         "2>/dev/null",
-		         path, member);
-	FILE *f = popen(cmd, "r");
-	if (!f)
-		fail_msg("popen %s failed", cmd);
-	struct buf out = BUF_INIT;
-	char chunk[8192];
-	size_t k;
-	while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&out, chunk, k);
-	int st = pclose(f);
-	unlink(path);
-	if (st != 0 || out.len == 0)
-		fail_msg("%s: the XLSX has no %s (%s exited %d)", what, member, cmd, st);
-	return buf_detach(&out, NULL);
 }
 
 /* How many "<tag" elements (followed by '>', ' ' or '/') xml holds. */

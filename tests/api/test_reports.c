@@ -579,70 +579,6 @@ static void test_clean_shutdown(void **state)
 
 /* ---- CSV and XLSX ------------------------------------------------------------------------- */
 
-/* Parses a CSV body strictly: the BOM, RFC 4180 fields, every record ending
- * in CRLF. Returns an array of rows (arrays of strings). */
-static json_t *csv_parse(const struct http_resp *r, const char *what)
-{
-	const unsigned char *p = (const unsigned char *)r->body.data;
-	size_t n = r->body.len, i = 3;
-	if (n < 3 || memcmp(p, "\xEF\xBB\xBF", 3) != 0)
-		fail_msg("%s: the CSV does not start with the UTF-8 BOM EF BB BF (starts %.20s)", what,
-		         buf_cstr(&r->body));
-	if (n == 3)
-		fail_msg("%s: the CSV is only a BOM", what);
-	json_t *rows = json_array(), *row = json_array();
-	struct buf cell = BUF_INIT;
-	while (i < n) {
-		buf_reset(&cell);
-		if (p[i] == '"') {
-			i++;
-			for (;;) {
-				if (i >= n)
-					fail_msg("%s: an unterminated quoted field", what);
-				if (p[i] == '"') {
-					if (i + 1 < n && p[i + 1] == '"') {
-						buf_addc(&cell, '"');
-						i += 2;
-						continue;
-					}
-					i++;
-					break;
-				}
-				buf_addc(&cell, (char)p[i++]);
-			}
-		} else {
-			while (i < n && p[i] != ',' && p[i] != '\r' && p[i] != '\n') {
-				if (p[i] == '"')
-					fail_msg("%s: a quote inside an unquoted field at byte %zu", what, i);
-				buf_addc(&cell, (char)p[i++]);
-			}
-		}
-		json_t *s = json_stringn(cell.data ? cell.data : "", cell.len);
-		if (!s)
-			fail_msg("%s: a field that is not UTF-8 at byte %zu", what, i);
-		json_array_append_new(row, s);
-		if (i >= n)
-			fail_msg("%s: the last line does not end with CRLF", what);
-		if (p[i] == ',') {
-			i++;
-			if (i >= n)
-				fail_msg("%s: the CSV ends with a comma", what);
-			continue;
-		}
-		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
-			json_array_append_new(rows, row);
-			row = json_array();
-			i += 2;
-			continue;
-		}
-		fail_msg("%s: a line ending that is not CRLF (or a character after a quoted field) at byte %zu", what,
-		         i);
-	}
-	json_decref(row);
-	buf_release(&cell);
-	return rows;
-}
-
 /* What the CSV must show for a text cell: formula neutralising. */
 static void neutralised(const char *s, char *out, size_t outlen)
 {
@@ -655,7 +591,7 @@ static void neutralised(const char *s, char *out, size_t outlen)
 /* Expected rows: arrays of json null (empty cell), numbers or strings. */
 static void check_csv(const struct http_resp *r, const char *what, const char *const *header, const json_t *want_rows)
 {
-	json_t *rows = csv_parse(r, what);
+	json_t *rows = csv_body_rows(r, what);
 	size_t ncols = 0;
 	while (header[ncols])
 		ncols++;
@@ -717,40 +653,6 @@ static void check_csv_headers(const struct http_resp *r, const char *what, const
 }
 
 #define XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-/* One member of a zip archive (the body), through unzip or python3. */
-static char *zip_member(const struct buf *body, const char *member, const char *what)
-{
-	char path[] = "/tmp/inspectd-report-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
-		fail_msg("mkstemp failed");
-	if (write(fd, body->data, body->len) != (ssize_t)body->len)
-		fail_msg("writing %s failed", path);
-	close(fd);
-	char cmd[768];
-	if (system("command -v unzip >/dev/null 2>&1") == 0)
-		snprintf(cmd, sizeof cmd, "unzip -p '%s' '%s' 2>/dev/null", path, member);
-	else
-		snprintf(cmd, sizeof cmd,
-		         "python3 -c 'import sys, zipfile; "
-		         "sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' '%s' '%s' "
-		         "2>/dev/null",
-		         path, member);
-	FILE *f = popen(cmd, "r");
-	if (!f)
-		fail_msg("popen %s failed", cmd);
-	struct buf out = BUF_INIT;
-	char chunk[8192];
-	size_t k;
-	while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&out, chunk, k);
-	int st = pclose(f);
-	unlink(path);
-	if (st != 0 || out.len == 0)
-		fail_msg("%s: the XLSX has no %s (%s exited %d)", what, member, cmd, st);
-	return buf_detach(&out, NULL);
-}
 
 /* Appends the XML text s..e unescaped. */
 static void xml_text(struct buf *b, const char *s, const char *e)
