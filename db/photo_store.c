@@ -235,8 +235,8 @@ static json_t *dupe_json(sqlite3_stmt *st)
 enum store_status photo_dupes_exact(struct db *db, const struct photo_row *p, json_t *out)
 {
 	static const char sql[] = "SELECT ph.id, l.org_id, l.linked, l.linked_id FROM photos ph JOIN photo_links l ON"
-	                          " l.id = ph.id WHERE ph.sha256 = :sha AND ph.id != :id ORDER BY ph.uploaded_at, ph.id"
-	                          " LIMIT 20";
+	                          " l.id = ph.id WHERE ph.sha256 = :sha AND ph.id != :id AND l.linked IS NOT NULL"
+	                          " ORDER BY ph.uploaded_at, ph.id LIMIT 20";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;
@@ -255,11 +255,13 @@ enum store_status photo_dupes_near(struct db *db, const struct photo_row *p, con
 	/* Candidates share a band with p's hash (pigeonhole: within distance 4
 	 * one of five bands is equal) and are filtered by distance from the
 	 * band table alone; only the few close ones are looked up further. */
-	static const char cand[] = "SELECT photo_id, dhash FROM photo_hash_bands WHERE band = :band AND value = :value";
+	static const char cand[] = "SELECT photo_id, dhash FROM photo_hash_bands WHERE band = :band AND value = :value"
+	                           " LIMIT 200";
 	static const char link[] = "SELECT ph.id, l.org_id, l.linked, l.linked_id, coalesce(l.parent, ''), ph.sha256"
 	                           " FROM photos ph JOIN photo_links l ON l.id = ph.id WHERE ph.id = :id";
-	if (!p->has_dhash)
-		return STORE_OK;
+	int bits = __builtin_popcountll(p->dhash);
+	if (!p->has_dhash || bits <= 4 || bits >= 60)
+		return STORE_OK;      /* a flat frame (pocket, sky, lens cap) says nothing about copies */
 	json_t *seen = json_object(); /* photo id -> distance */
 	enum store_status s = STORE_OK;
 	for (int b = 0; b < 5 && s == STORE_OK; b++) {
@@ -296,11 +298,12 @@ enum store_status photo_dupes_near(struct db *db, const struct photo_row *p, con
 			const char *org = (const char *)sqlite3_column_text(st, 1);
 			const char *parent = (const char *)sqlite3_column_text(st, 4);
 			const char *sha = (const char *)sqlite3_column_text(st, 5);
+			const char *linked = (const char *)sqlite3_column_text(st, 2);
 			int same_org = org && strcmp(org, c->org_id) == 0;
 			int same_parent = parent && c->parent[0] && strcmp(parent, c->parent) == 0;
-			/* an exact copy is reported as such; the same visit or task (or the
-			 * same org, unattached) is no news */
-			if (!(sha && strcmp(sha, p->sha256) == 0) && !(same_org && (same_parent || !c->parent[0]))) {
+			/* an exact copy is reported as such; an unattached photo or the same
+			 * visit or task is no news */
+			if (linked && !(sha && strcmp(sha, p->sha256) == 0) && !(same_org && same_parent)) {
 				json_t *j = dupe_json(st);
 				json_object_set_new(j, "distance", json_integer(json_integer_value(dist)));
 				json_array_append_new(out, j);
@@ -321,6 +324,22 @@ static enum store_status ids_query(sqlite3_stmt *st, json_t *out)
 	return db_loop_status(rc);
 }
 
+long long photo_exact_elsewhere(struct db *db, const struct photo_row *p, const char *parent)
+{
+	static const char sql[] = "SELECT count(*) FROM photos ph JOIN photo_links l ON l.id = ph.id WHERE ph.sha256 ="
+	                          " :sha AND ph.id != :id AND l.linked IS NOT NULL AND (:parent = '' OR l.parent IS NOT"
+	                          " :parent)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return -1;
+	db_bind_text(st, ":sha", p->sha256);
+	db_bind_text(st, ":id", p->id);
+	db_bind_text(st, ":parent", parent ? parent : "");
+	long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	db_stmt_done(st);
+	return n;
+}
+
 enum store_status photo_ids_of_inspection(struct db *db, const char *inspection_id, const char *extra_ids, json_t *out)
 {
 	static const char sql[] = "SELECT id FROM photos WHERE inspection_id = :insp OR finding_id IN (SELECT id FROM"
@@ -336,11 +355,13 @@ enum store_status photo_ids_of_inspection(struct db *db, const char *inspection_
 
 enum store_status photo_ids_of_task(struct db *db, const char *task_id, json_t *out)
 {
+	/* three indexed branches (an OR over them scanned every photo) */
 	static const char sql[] =
-	        "SELECT ph.id FROM photos ph WHERE ph.task_id = :task OR ph.progress_id IN (SELECT id FROM progress "
-	        "WHERE"
-	        " task_id = :task) OR EXISTS (SELECT 1 FROM progress p, json_each(p.photo_ids) j WHERE p.task_id ="
-	        " :task AND j.value = ph.id AND ph.owner_id = p.author_id) ORDER BY ph.uploaded_at, ph.id";
+	        "SELECT id FROM (SELECT ph.id, ph.uploaded_at FROM photos ph WHERE ph.task_id = :task UNION SELECT "
+	        "ph.id,"
+	        " ph.uploaded_at FROM progress p JOIN photos ph ON ph.progress_id = p.id WHERE p.task_id = :task UNION"
+	        " SELECT ph.id, ph.uploaded_at FROM progress p CROSS JOIN json_each(p.photo_ids) j CROSS JOIN photos ph"
+	        " ON ph.id = j.value AND ph.owner_id = p.author_id WHERE p.task_id = :task) ORDER BY uploaded_at, id";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;

@@ -51,6 +51,9 @@ enum store_status photo_get(struct db *db, const char *id, struct photo_row *out
 enum store_status photo_context_get(struct db *db, const char *id, struct photo_context *out);
 /* Other photos with the same bytes: [{photo_id, org_id, linked, linked_id}] (at most 20). */
 enum store_status photo_dupes_exact(struct db *db, const struct photo_row *p, json_t *out);
+/* Attached photos with p's bytes outside the visit or task `parent` ("" or
+ * NULL: any other attached photo) — the copies that raise an alert. -1 on error. */
+long long photo_exact_elsewhere(struct db *db, const struct photo_row *p, const char *parent);
 /* Other photos whose dHash is within max_distance of p's and that belong to
  * another organization or another visit / task: [{..., distance}] (at most 20). */
 enum store_status photo_dupes_near(struct db *db, const struct photo_row *p, const struct photo_context *c,

@@ -167,6 +167,8 @@ static int check_rows(struct db *db, const struct csv *c, const int *col, struct
 		double lat = 0, lng = 0, radius = 0;
 		int lat_rc = number_cell(lat_s, -90, 90, &lat), lng_rc = number_cell(lng_s, -180, 180, &lng);
 		int radius_rc = number_cell(radius_s, 50, 50000, &radius);
+		if (radius_rc == 0 && radius != (double)(long)radius)
+			radius_rc = -1; /* whole metres */
 		if (lat_rc < 0 || lng_rc < 0 || lat_rc != lng_rc)
 			line_error(&errors, row->line, "%s",
 			           "lat and lng must both be numbers (-90..90, -180..180) or both empty");

@@ -143,14 +143,9 @@ json_t *photo_checks(struct req *req, struct db *db, const struct photo_row *p)
 	json_t *exact = json_array(), *near = json_array();
 	if (photo_dupes_exact(db, p, exact) != STORE_OK || photo_dupes_near(db, p, &c, NEAR_DISTANCE, near) != STORE_OK)
 		log_msg(LOG_ERROR, "evidence", "duplicate lookup failed");
-	size_t i;
-	json_t *e;
-	json_array_foreach(exact, i, e)
-	{
-		const char *other = json_string_value(json_object_get(e, "linked_id"));
-		if (!other || strcmp(other, c.linked_id) != 0) /* attached to something else */
-			alert = 1;
-	}
+	/* copies within the same visit or task are listed, but raise nothing */
+	if (json_array_size(exact) > 0 && photo_exact_elsewhere(db, p, c.parent) > 0)
+		alert = 1;
 	if (json_array_size(near) > 0)
 		alert = 1;
 	json_object_set_new(checks, "duplicate_exact", exact);

@@ -339,18 +339,22 @@ END;
 
 -- Where a photo belongs: its organization, what it is attached to, and the
 -- visit or task that attachment is part of (copies within one of those are
--- no news; across them they are).
+-- no news; across them they are). A deleted visit or finding attaches
+-- nothing any more.
 CREATE VIEW photo_links AS
 SELECT ph.id AS id,
 	coalesce(i.org_id, fi.org_id, t.org_id, pt.org_id) AS org_id,
-	CASE WHEN ph.inspection_id IS NOT NULL THEN 'inspection' WHEN ph.finding_id IS NOT NULL THEN 'finding'
-		WHEN ph.task_id IS NOT NULL THEN 'task' WHEN ph.progress_id IS NOT NULL THEN 'progress' END AS linked,
-	coalesce(ph.inspection_id, ph.finding_id, ph.task_id, ph.progress_id) AS linked_id,
-	coalesce(ph.inspection_id, f.inspection_id, ph.task_id, pr.task_id) AS parent
+	CASE WHEN i.id IS NOT NULL THEN 'inspection' WHEN fi.id IS NOT NULL THEN 'finding'
+		WHEN t.id IS NOT NULL THEN 'task' WHEN pt.id IS NOT NULL THEN 'progress' END AS linked,
+	coalesce(i.id, CASE WHEN fi.id IS NOT NULL THEN f.id END, t.id, CASE WHEN pt.id IS NOT NULL THEN pr.id END)
+		AS linked_id,
+	coalesce(i.id, fi.id, t.id, pt.id) AS parent
 FROM photos ph
-LEFT JOIN inspections i ON i.id = ph.inspection_id
-LEFT JOIN findings f ON f.id = ph.finding_id
-LEFT JOIN inspections fi ON fi.id = f.inspection_id
+LEFT JOIN inspections i ON i.id = ph.inspection_id AND i.deleted = 0
+LEFT JOIN findings f ON f.id = ph.finding_id AND f.deleted = 0
+LEFT JOIN inspections fi ON fi.id = f.inspection_id AND fi.deleted = 0
 LEFT JOIN tasks t ON t.id = ph.task_id
 LEFT JOIN progress pr ON pr.id = ph.progress_id
 LEFT JOIN tasks pt ON pt.id = pr.task_id;
+
+CREATE INDEX photos_uploaded ON photos (uploaded_at, id);

@@ -1548,6 +1548,28 @@ static void test_duplicates(void **state)
 
 /* ---- acknowledgements on non-alert objects -------------------------------------------------- */
 
+/* Regression (review): a photo attached to nothing is no evidence elsewhere —
+ * a retried upload left unattached must not turn its attached twin into an
+ * alert, nor be listed. */
+static void test_unattached_copy(void **state)
+{
+	(void)state;
+	time_t now = time(NULL);
+	char I[ID_LEN];
+	inspection_new(&srv, insp, crew.tree.village_a1, round_id, now - 7200, now - 3600, I);
+	struct img m = picture(BLOCKS, 640, 480, NULL, "picture uploaded twice");
+	json_t *loose = upload(insp, &m, &(struct up){0}, "the unattached upload");
+	json_t *kept = upload(insp, &m, &(struct up){.inspection_id = I}, "the same bytes, attached");
+	check_photo(kept, WANT(.level = "ok"), "the attached copy of an unattached upload");
+	expect_no_dups(kept, "the attached copy of an unattached upload");
+	json_t *o = inspection_get(I);
+	expect_evidence(o, &(struct counts){.level = "ok", .photos = 1, .no_exif = 1}, "its inspection");
+	json_decref(o);
+	json_decref(kept);
+	json_decref(loose);
+	free(m.b);
+}
+
 static void test_ack_ignored(void **state)
 {
 	(void)state;
@@ -2493,11 +2515,12 @@ static void test_evidence_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_org_location),    cmocka_unit_test(test_far_from_org),
-	        cmocka_unit_test(test_org_radius),      cmocka_unit_test(test_time_mismatch),
-	        cmocka_unit_test(test_window_setting),  cmocka_unit_test(test_duplicates),
-	        cmocka_unit_test(test_ack_ignored),     cmocka_unit_test(test_task_evidence),
-	        cmocka_unit_test(test_evidence_report), cmocka_unit_test(test_clean_shutdown),
+	        cmocka_unit_test(test_org_location),   cmocka_unit_test(test_far_from_org),
+	        cmocka_unit_test(test_org_radius),     cmocka_unit_test(test_time_mismatch),
+	        cmocka_unit_test(test_window_setting), cmocka_unit_test(test_duplicates),
+	        cmocka_unit_test(test_ack_ignored),    cmocka_unit_test(test_unattached_copy),
+	        cmocka_unit_test(test_task_evidence),  cmocka_unit_test(test_evidence_report),
+	        cmocka_unit_test(test_clean_shutdown),
 	};
 	int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
 	vips_shutdown();
