@@ -577,20 +577,28 @@ enum store_status progress_json(struct db *db, const char *id, json_t **out)
 	return db_json_one(st, out);
 }
 
-enum store_status progress_meta(struct db *db, const char *id, char task_id[37], uint8_t hash[32])
+/* Reads the (parent id, create_hash) pair `sql` selects for the row :id; the idempotent-retry check of
+ * progress reports and interviews compares both. */
+static enum store_status parent_and_hash(struct db *db, const char *sql, const char *id, char parent[37],
+                                         uint8_t hash[32])
 {
-	static const char sql[] = "SELECT task_id, create_hash FROM progress WHERE id = :id";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;
 	db_bind_text(st, ":id", id);
 	enum store_status s = db_row_status(sqlite3_step(st));
 	if (s == STORE_OK) {
-		db_col_text(st, 0, task_id, 37);
+		db_col_text(st, 0, parent, 37);
 		col_hash(st, 1, hash);
 	}
 	db_stmt_done(st);
 	return s;
+}
+
+enum store_status progress_meta(struct db *db, const char *id, char task_id[37], uint8_t hash[32])
+{
+	static const char sql[] = "SELECT task_id, create_hash FROM progress WHERE id = :id";
+	return parent_and_hash(db, sql, id, task_id, hash);
 }
 
 enum store_status progress_last_percent(struct db *db, const char *task_id, int *percent)
@@ -655,17 +663,7 @@ enum store_status interview_json(struct db *db, const char *id, json_t **out)
 enum store_status interview_meta(struct db *db, const char *id, char case_id[37], uint8_t hash[32])
 {
 	static const char sql[] = "SELECT rectification_id, create_hash FROM interviews WHERE id = :id";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return STORE_DB;
-	db_bind_text(st, ":id", id);
-	enum store_status s = db_row_status(sqlite3_step(st));
-	if (s == STORE_OK) {
-		db_col_text(st, 0, case_id, 37);
-		col_hash(st, 1, hash);
-	}
-	db_stmt_done(st);
-	return s;
+	return parent_and_hash(db, sql, id, case_id, hash);
 }
 
 enum store_status interview_list(struct db *db, const char *case_id, const char *after_key, const char *after_id,
