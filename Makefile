@@ -41,10 +41,11 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# The spec tools (redocly), pinned by api-spec/package-lock.json.
+# The spec tools (redocly lint, the prism validating proxy), pinned by
+# api-spec/package-lock.json; no install scripts (none is needed).
 spec-deps: api-spec/node_modules/.package-lock.json
 api-spec/node_modules/.package-lock.json: api-spec/package.json api-spec/package-lock.json
-	cd api-spec && npm ci --no-audit --no-fund --loglevel=error
+	cd api-spec && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 $(RELEASE_DIR)/CMakeCache.txt:
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DINSPECTD_WERROR=ON -DINSPECTD_BUILD_TESTS=OFF

@@ -289,6 +289,10 @@ json_t *score_expected(const json_t *tpl, const json_t *answers);
 void assert_score(const json_t *insp, const json_t *tpl);
 /* A JSON number's value (integer or real); fails when j is not a number. */
 double jnum(const json_t *j);
+/* json_equal, but numbers compare by value as JSON defines them (RFC 8259
+ * has no integer/real distinction: 0 and 0.0 are the same number, as they
+ * are to the app's JavaScript and to the contract proxy, which re-encodes). */
+int json_same(const json_t *a, const json_t *b);
 
 /* ---- rounds, inspections, findings ---- */
 

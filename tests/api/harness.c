@@ -1,5 +1,6 @@
 #define _GNU_SOURCE /* nftw */
 #include "harness.h"
+#include "contract.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -106,8 +107,13 @@ void server_start(struct server_proc *s, const char *const *env)
 	snprintf(s->log_path, sizeof s->log_path, "%s/server.log", s->dir);
 
 	for (int attempt = 0; attempt < 3; attempt++) {
-		s->port = free_port();
-		snprintf(s->base_url, sizeof s->base_url, "http://127.0.0.1:%d", s->port);
+		/* in contract mode the first try listens behind the proxy */
+		s->proxied = attempt == 0 && contract_claim(&s->port, s->base_url, sizeof s->base_url);
+		if (!s->proxied)
+			s->port = free_port();
+		snprintf(s->direct_url, sizeof s->direct_url, "http://127.0.0.1:%d", s->port);
+		if (!s->proxied)
+			snprintf(s->base_url, sizeof s->base_url, "%s", s->direct_url);
 		char listen_env[64], data_env[400];
 		snprintf(listen_env, sizeof listen_env, "INSPECTD_LISTEN=127.0.0.1:%d", s->port);
 		snprintf(data_env, sizeof data_env, "INSPECTD_DATA=%s", s->data_dir);
@@ -124,7 +130,7 @@ void server_start(struct server_proc *s, const char *const *env)
 		close(fd);
 
 		char url[128];
-		url_of(s, "/readyz", url, sizeof url);
+		snprintf(url, sizeof url, "%s/readyz", s->direct_url);
 		for (int i = 0; i < 750; i++) { /* 15 s */
 			int status;
 			if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
@@ -132,12 +138,16 @@ void server_start(struct server_proc *s, const char *const *env)
 				break;
 			}
 			struct http_resp r;
-			http_do("GET", url, NULL, NULL, 0, 0, &r);
+			http_send("GET", url, NULL, NULL, 0, 0, &r);
 			long code = r.status;
 			http_resp_release(&r);
 			if (code == 200)
 				return;
 			sleep_ms(20);
+		}
+		if (s->proxied) { /* it exited, or will be killed: the proxy's port is free again */
+			contract_release();
+			s->proxied = 0;
 		}
 		if (s->pid) {
 			print_log(s);
@@ -150,6 +160,14 @@ void server_start(struct server_proc *s, const char *const *env)
 	}
 	print_log(s);
 	fail_msg("inspectd exited during start-up three times");
+}
+
+static void server_unproxy(struct server_proc *s)
+{
+	if (s->proxied) {
+		contract_release();
+		s->proxied = 0;
+	}
 }
 
 int server_stop(struct server_proc *s)
@@ -169,11 +187,13 @@ int server_stop(struct server_proc *s)
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, &status, 0);
 		s->pid = 0;
+		server_unproxy(s);
 		print_log(s);
 		fprintf(stderr, "inspectd did not stop within 30 s of SIGTERM\n");
 		return -1;
 	}
 	s->pid = 0;
+	server_unproxy(s);
 	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	if (rc != 0)
 		print_log(s);
@@ -195,6 +215,7 @@ void server_cleanup(struct server_proc *s)
 		waitpid(s->pid, NULL, 0);
 		s->pid = 0;
 	}
+	server_unproxy(s);
 	if (s->dir[0])
 		nftw(s->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	s->dir[0] = '\0';
@@ -236,6 +257,13 @@ static size_t on_read(char *dest, size_t size, size_t nmemb, void *ud)
 
 void http_do(const char *method, const char *url, const char *const *headers, const void *body, size_t len, int chunked,
              struct http_resp *out)
+{
+	if (!contract_http_do(method, url, headers, body, len, chunked, out))
+		http_send(method, url, headers, body, len, chunked, out);
+}
+
+void http_send(const char *method, const char *url, const char *const *headers, const void *body, size_t len,
+               int chunked, struct http_resp *out)
 {
 	curl_once();
 	memset(out, 0, sizeof *out);

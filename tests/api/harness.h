@@ -21,7 +21,9 @@ struct server_proc {
 	char dir[256]; /* temporary directory: data/ and server.log inside */
 	char data_dir[300];
 	char log_path[300];
-	char base_url[64];
+	char base_url[64]; /* what the tests use: the server, or in contract mode the validating proxy */
+	char direct_url[64]; /* the server itself */
+	int proxied; /* base_url is the contract proxy (contract.h) */
 };
 
 /*
@@ -52,6 +54,10 @@ struct http_resp {
  */
 void http_do(const char *method, const char *url, const char *const *headers, const void *body, size_t len, int chunked,
              struct http_resp *out);
+/* The same, always straight to the URL (http_do may go through the
+ * contract proxy: contract.h). */
+void http_send(const char *method, const char *url, const char *const *headers, const void *body, size_t len,
+               int chunked, struct http_resp *out);
 void http_get(struct server_proc *s, const char *path, struct http_resp *out);
 
 /* Copies a response header's value (case-insensitive name) into out;

@@ -488,7 +488,7 @@ static json_t *upload_to(struct server_proc *s, const char *bearer, const struct
 	char path[128];
 	json_t *g =
 	        api_expect(s, "GET", pathf(path, sizeof path, "/api/v1/photos/%s", jstr(p, "id")), bearer, NULL, 200);
-	if (!json_equal(p, g))
+	if (!json_same(p, g))
 		fail_photo(g, what, "GET /photos/{id} differs from the upload's answer");
 	json_decref(g);
 	return p;
@@ -1925,7 +1925,7 @@ static void check_evidence_report(const json_t *doc, const struct ev_want *w, si
 			fail_report(doc, what, "%s: signals should be [%s], in this order", w[k].what, want_s);
 		}
 		json_t *c = json_object_get(it, "checks"), *g = photo_get(w[k].photo);
-		if (!json_equal(c, json_object_get(g, "checks"))) {
+		if (!json_same(c, json_object_get(g, "checks"))) {
 			char *dump = json_dumps(json_object_get(g, "checks"), JSON_COMPACT);
 			fail_report(doc, what, "%s: checks should be what GET /photos/{id} answers: %s", w[k].what,
 			            dump);

@@ -477,7 +477,7 @@ static json_t *upload_to(struct server_proc *s, const char *bearer, const struct
 	char path[128];
 	json_t *g =
 	        api_expect(s, "GET", pathf(path, sizeof path, "/api/v1/photos/%s", jstr(p, "id")), bearer, NULL, 200);
-	if (!json_equal(p, g))
+	if (!json_same(p, g))
 		fail_photo(g, what, "GET /photos/{id} differs from the upload's answer");
 	json_decref(g);
 	return p;

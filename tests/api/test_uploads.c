@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "contract.h"
 
 static struct server_proc srv;
 static struct crew crew;
@@ -252,7 +253,8 @@ static void tus_call(struct server_proc *s, const char *method, const char *path
 		hl = curl_slist_append(hl, buf_cstr(&auth));
 	}
 	struct buf url = BUF_INIT;
-	buf_printf(&url, "%s%s", s->base_url, path);
+	/* streamed, so straight to the server (contract.h: checked offline) */
+	buf_printf(&url, "%s%s", s->direct_url, path);
 	curl_easy_setopt(c, CURLOPT_URL, buf_cstr(&url));
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
@@ -287,6 +289,7 @@ static void tus_call(struct server_proc *s, const char *method, const char *path
 	if (rc != CURLE_OK)
 		fail_msg("%s %s: no answer (libcurl %d: %s %s)", method, buf_cstr(&url), (int)rc,
 		         curl_easy_strerror(rc), errbuf);
+	contract_record(s, method, path, out);
 	char v[64];
 	if (!http_header(out, "Tus-Resumable", v, sizeof v) || strcmp(v, "1.0.0") != 0)
 		fail_msg("%s %s answered %ld without \"Tus-Resumable: 1.0.0\"; headers:\n%s", method, buf_cstr(&url),
