@@ -17,16 +17,16 @@ ARGS        ?=
 
 # Debian bookworm packages: build, run (libvips and libexif for photos,
 # OpenSSL's libcrypto for tus's SHA-1, tzdata for the time zone), test
-# (cmocka, libcurl, nginx for the proxy test, node for the spec tools) and
-# bench (wrk).
+# (cmocka, libcurl, nginx for the proxy test, node for the spec tools,
+# chromium for the /docs page) and bench (wrk).
 DEB_PACKAGES := cmake make gcc pkg-config python3 curl \
 	libcivetweb-dev libjansson-dev libsqlite3-dev libjwt-dev \
 	libsodium-dev libvips-dev libexif-dev libssl-dev tzdata libxlsxwriter-dev \
-	libcmocka-dev libcurl4-openssl-dev nginx-light wrk
+	libcmocka-dev libcurl4-openssl-dev nginx-light chromium wrk
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test bench clean spec-deps
+.PHONY: deps build run test bench clean spec-deps docs-deps client-deps
 
 # Installs only what is missing; with everything present it only asks dpkg.
 deps:
@@ -47,10 +47,20 @@ spec-deps: api-spec/node_modules/.package-lock.json
 api-spec/node_modules/.package-lock.json: api-spec/package.json api-spec/package-lock.json
 	cd api-spec && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
+# The generated TypeScript client's tools (tests/client/, pinned).
+client-deps: tests/client/node_modules/.package-lock.json
+tests/client/node_modules/.package-lock.json: tests/client/package.json tests/client/package-lock.json
+	cd tests/client && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+# Redoc for GET /docs, embedded at build time (api-spec/docs/, pinned).
+docs-deps: api-spec/docs/node_modules/.package-lock.json
+api-spec/docs/node_modules/.package-lock.json: api-spec/docs/package.json api-spec/docs/package-lock.json
+	cd api-spec/docs && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
 $(RELEASE_DIR)/CMakeCache.txt:
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DINSPECTD_WERROR=ON -DINSPECTD_BUILD_TESTS=OFF
 
-build: $(RELEASE_DIR)/CMakeCache.txt
+build: docs-deps $(RELEASE_DIR)/CMakeCache.txt
 	cmake --build $(RELEASE_DIR) -j $(JOBS)
 
 # Environment passes through: INSPECTD_LISTEN=0.0.0.0:9000 make run
@@ -64,7 +74,7 @@ $(TEST_DIR)/CMakeCache.txt:
 
 # The release build is compiled too: optimisation brings warnings (-Werror)
 # that the debug build does not see, and `make run` must keep building.
-test: deps spec-deps $(TEST_DIR)/CMakeCache.txt build
+test: deps spec-deps docs-deps client-deps $(TEST_DIR)/CMakeCache.txt build
 	cmake --build $(TEST_DIR) -j $(JOBS)
 	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS)
 
@@ -72,4 +82,4 @@ bench: deps build
 	tests/bench/run.sh $(RELEASE_DIR)/inspectd
 
 clean:
-	rm -rf $(BUILD_DIR) api-spec/node_modules
+	rm -rf $(BUILD_DIR) api-spec/node_modules api-spec/docs/node_modules tests/client/node_modules

@@ -58,6 +58,19 @@ void ops_openapi(struct req *req)
 	           0);
 }
 
+/* The interactive reference: Redoc renders /openapi.yaml in the browser. Its
+ * script and styles are inline (one response, no CDN); the policy lets the
+ * page reach nothing but this origin (Redoc's search runs in a blob: worker). */
+void ops_docs(struct req *req)
+{
+	req_header_add(req, "Cache-Control", "no-cache");
+	req_header_add(req, "Content-Security-Policy",
+	               "default-src 'none'; script-src 'self' 'unsafe-inline' blob:; style-src 'self' 'unsafe-inline'; "
+	               "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src blob:; "
+	               "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+	reply_send(req, 200, "text/html; charset=utf-8", docs_html, (size_t)(docs_html_end - docs_html), 0);
+}
+
 void ops_metrics(struct req *req)
 {
 	struct buf out = BUF_INIT;

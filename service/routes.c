@@ -26,6 +26,7 @@ const struct route route_table[] = {
 	{"GET", "/healthz",      ops_healthz, ROUTE_PUBLIC},
 	{"GET", "/readyz",       ops_readyz,  ROUTE_PUBLIC},
 	{"GET", "/openapi.yaml", ops_openapi, ROUTE_PUBLIC},
+	{"GET", "/docs", ops_docs, ROUTE_PUBLIC},
 	{"GET", "/metrics",      ops_metrics, ROUTE_PUBLIC | ROUTE_METRICS},
 
 	/* Sessions and the caller */

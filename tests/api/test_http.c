@@ -444,6 +444,47 @@ static void test_openapi_served(void **state)
 	buf_release(&want);
 }
 
+/* GET /docs: the page around the Redoc bundle, byte for byte the committed
+ * head and tail, with a policy that keeps it on this origin (tests/docs/
+ * renders it in Chromium). Public; other methods are refused. */
+static void test_docs_served(void **state)
+{
+	(void)state;
+	const char *src = getenv("INSPECTD_SOURCE_DIR");
+	assert_non_null(src);
+	char path[512];
+	struct buf head = BUF_INIT, tail = BUF_INIT;
+	snprintf(path, sizeof path, "%s/api-spec/docs/page-head.html", src);
+	assert_int_equal(read_file(path, &head), 0);
+	snprintf(path, sizeof path, "%s/api-spec/docs/page-tail.html", src);
+	assert_int_equal(read_file(path, &tail), 0);
+
+	struct http_resp r;
+	http_get(&srv, "/docs", &r);
+	assert_int_equal(r.status, 200);
+	char v[512];
+	assert_true(http_header(&r, "Content-Type", v, sizeof v));
+	assert_string_equal(v, "text/html; charset=utf-8");
+	assert_true(http_header(&r, "Cache-Control", v, sizeof v));
+	assert_string_equal(v, "no-cache");
+	assert_true(http_header(&r, "X-Content-Type-Options", v, sizeof v));
+	assert_string_equal(v, "nosniff");
+	assert_true(http_header(&r, "Content-Security-Policy", v, sizeof v));
+	assert_non_null(strstr(v, "default-src 'none'"));
+	assert_non_null(strstr(v, "connect-src 'self'"));
+	assert_true(r.body.len > head.len + tail.len + 100000); /* Redoc's bundle is in between */
+	assert_memory_equal(r.body.data, head.data, head.len);
+	assert_memory_equal(r.body.data + r.body.len - tail.len, tail.data, tail.len);
+	assert_non_null(strstr(buf_cstr(&head), "<redoc spec-url=\"/openapi.yaml\""));
+	http_resp_release(&r);
+	buf_release(&head);
+	buf_release(&tail);
+
+	request("POST", "/docs", (const char *const[]){"Content-Type: application/json", NULL}, "{}", &r);
+	assert_problem(&r, 405, "method_not_allowed");
+	http_resp_release(&r);
+}
+
 static void test_metrics(void **state)
 {
 	(void)state;
@@ -542,6 +583,7 @@ int main(void)
 	        cmocka_unit_test(test_path_parameters),
 	        cmocka_unit_test(test_cors),
 	        cmocka_unit_test(test_openapi_served),
+	        cmocka_unit_test(test_docs_served),
 	        cmocka_unit_test(test_metrics),
 	        cmocka_unit_test(test_readyz_follows_data_dir),
 	        cmocka_unit_test(test_keep_alive_reuses_connection),
