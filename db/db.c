@@ -1,5 +1,6 @@
 #include "db.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +256,48 @@ static void cache_grow(struct db *db)
 	db->cap = cap;
 }
 
+#ifdef INSPECTD_TEST_ROUTES
+/*
+ * Test builds keep the query plan of every statement prepared (EXPLAIN QUERY
+ * PLAN, once per statement and process), for the query-plan test: GET
+ * /api/v1/_test/query-plans. Process-wide; reachable until exit.
+ */
+static pthread_mutex_t plans_mu = PTHREAD_MUTEX_INITIALIZER;
+static json_t *plans; /* {sql: [detail, ...]} */
+
+static void plan_record(sqlite3 *h, const char *sql)
+{
+	static const char prefix[] = "EXPLAIN QUERY PLAN ";
+	size_t n = strlen(sql);
+	char *q = xmalloc(sizeof prefix + n);
+	memcpy(q, prefix, sizeof prefix - 1);
+	memcpy(q + sizeof prefix - 1, sql, n + 1);
+	sqlite3_stmt *st = NULL;
+	json_t *details = json_array();
+	if (sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(details, json_string((const char *)sqlite3_column_text(st, 3)));
+	} else {
+		json_array_append_new(details, json_sprintf("EXPLAIN failed: %s", sqlite3_errmsg(h)));
+	}
+	sqlite3_finalize(st);
+	free(q);
+	pthread_mutex_lock(&plans_mu);
+	if (!plans)
+		plans = json_object();
+	json_object_set_new(plans, sql, details);
+	pthread_mutex_unlock(&plans_mu);
+}
+
+json_t *db_query_plans(void)
+{
+	pthread_mutex_lock(&plans_mu);
+	json_t *copy = plans ? json_deep_copy(plans) : json_object();
+	pthread_mutex_unlock(&plans_mu);
+	return copy;
+}
+#endif
+
 sqlite3_stmt *db_stmt(struct db *db, const char *sql)
 {
 	struct stmt_slot *slot = slot_find(db->slots, db->cap, sql);
@@ -273,6 +316,9 @@ sqlite3_stmt *db_stmt(struct db *db, const char *sql)
 	slot->sql = sql;
 	slot->st = st;
 	db->used++;
+#ifdef INSPECTD_TEST_ROUTES
+	plan_record(db->h, sql);
+#endif
 	return st;
 }
 

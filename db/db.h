@@ -64,6 +64,11 @@ sqlite3 *db_handle(struct db *db);
  */
 sqlite3_stmt *db_stmt(struct db *db, const char *sql);
 void db_stmt_done(sqlite3_stmt *st);
+#ifdef INSPECTD_TEST_ROUTES
+/* Test builds: {sql: [EXPLAIN QUERY PLAN detail, ...]} of every statement
+ * db_stmt prepared so far in this process (a copy; caller decrefs). */
+json_t *db_query_plans(void);
+#endif
 
 /* Binds text to the named parameter (":name"); a NULL value binds NULL. */
 int db_bind_text(sqlite3_stmt *st, const char *name, const char *value);

@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "clock.h"
+#include "db.h"
 #include "http/req.h"
 
 /* Echoes the parsed JSON body (or null when the body was empty). */
@@ -60,4 +61,15 @@ void test_clock(struct req *req)
 	}
 	clock_pin(1, epoch);
 	reply_json_new(req, 200, json_pack("{s:s}", "now", utc));
+}
+
+/* The query plans of every statement prepared so far (db_query_plans). */
+void test_query_plans(struct req *req)
+{
+	json_t *plans = db_query_plans(), *items = json_array(), *details;
+	const char *sql;
+	json_object_foreach(plans, sql, details)
+		json_array_append_new(items, json_pack("{s:s, s:O}", "sql", sql, "plan", details));
+	json_decref(plans);
+	reply_json_new(req, 200, json_pack("{s:o}", "statements", items));
 }
