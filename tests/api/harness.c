@@ -208,6 +208,16 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 	return remove(path);
 }
 
+void server_kill(struct server_proc *s)
+{
+	if (s->pid) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+		s->pid = 0;
+	}
+	server_unproxy(s);
+}
+
 void server_cleanup(struct server_proc *s)
 {
 	if (s->pid) {

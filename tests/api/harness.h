@@ -38,6 +38,10 @@ void server_start(struct server_proc *s, const char *const *env);
  * when the exit is not clean. Safe to call twice. */
 int server_stop(struct server_proc *s);
 
+/* SIGKILLs the server and reaps it, as a crash would (its data directory
+ * stays; contract mode's proxy is released). */
+void server_kill(struct server_proc *s);
+
 /* Removes the temporary directory. */
 void server_cleanup(struct server_proc *s);
 
