@@ -642,16 +642,24 @@ enum store_status inspection_list(struct db *db, const struct inspection_scope *
                                   const struct page *p, int (*each)(const struct inspection_row *r, void *ctx),
                                   void *ctx)
 {
-	static const char sql[] =
-	        "SELECT " INSPECTION_COLUMNS INSPECTION_FROM " WHERE" INSPECTION_VISIBLE
-	        " AND (:status IS NULL OR i.status = :status) AND (:org_id IS NULL OR i.org_id = :org_id)"
-	        " AND (:round_id IS NULL OR i.round_id = :round_id)"
-	        " AND (:inspector_id IS NULL OR i.inspector_id = :inspector_id) AND ("
-	        " (:sync = 1 AND i.seq > :after_seq AND (:since_ts IS NULL OR i.updated_at >= :since_ts))"
-	        " OR (:sync = 0 AND i.deleted = 0 AND (i.created_at > :after_key"
-	        " OR (i.created_at = :after_key AND i.id > :after_id))))"
-	        " ORDER BY CASE WHEN :sync = 1 THEN i.seq END, i.created_at, i.id LIMIT :limit";
-	sqlite3_stmt *st = db_stmt(db, sql);
+	/* Two statements, so each reads in its index's order and stops at the
+	 * limit: a list page by (created_at, id) from inspections_created, a
+	 * sync page by seq from inspections_seq. (One statement ordered by
+	 * "CASE WHEN :sync ..." sorted every visible row first: 11 s a page at
+	 * 100,000 visits.) */
+#define INSPECTION_LIST_WHERE                                                                                          \
+	"SELECT " INSPECTION_COLUMNS INSPECTION_FROM " WHERE" INSPECTION_VISIBLE                                     \
+	" AND (:status IS NULL OR i.status = :status) AND (:org_id IS NULL OR i.org_id = :org_id)"                    \
+	" AND (:round_id IS NULL OR i.round_id = :round_id)"                                                          \
+	" AND (:inspector_id IS NULL OR i.inspector_id = :inspector_id)"
+	static const char list_sql[] = INSPECTION_LIST_WHERE
+	        " AND i.deleted = 0 AND (i.created_at, i.id) > (:after_key, :after_id)"
+	        " ORDER BY i.created_at, i.id LIMIT :limit";
+	static const char sync_sql[] = INSPECTION_LIST_WHERE
+	        " AND i.seq > :after_seq AND (:since_ts IS NULL OR i.updated_at >= :since_ts)"
+	        " ORDER BY i.seq LIMIT :limit";
+#undef INSPECTION_LIST_WHERE
+	sqlite3_stmt *st = db_stmt(db, p->sync ? sync_sql : list_sql);
 	if (!st)
 		return STORE_DB;
 	bind_inspection_scope(st, sc);
@@ -659,7 +667,14 @@ enum store_status inspection_list(struct db *db, const struct inspection_scope *
 	db_bind_text(st, ":org_id", f->org_id);
 	db_bind_text(st, ":round_id", f->round_id);
 	db_bind_text(st, ":inspector_id", f->inspector_id);
-	bind_page(st, p);
+	if (p->sync) {
+		db_bind_int64(st, ":after_seq", p->after_seq);
+		db_bind_text(st, ":since_ts", p->since_ts);
+	} else {
+		db_bind_text(st, ":after_key", p->after_key ? p->after_key : "");
+		db_bind_text(st, ":after_id", p->after_id ? p->after_id : "");
+	}
+	db_bind_int64(st, ":limit", p->limit);
 	struct inspection_row r;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
