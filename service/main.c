@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "admin_cli.h"
+#include "backup.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "config.h"
@@ -32,6 +33,8 @@ static void usage(FILE *out)
 	             "  user add ...          create an account (password on standard input)\n"
 	             "  user reset-password   set an account's password (on standard input)\n"
 	             "  seed-demo             demo organizations and accounts (make run)\n"
+	             "  backup DEST           copy the database, photos and keys while the service runs\n"
+	             "  restore SRC           put a backup back into the data directory (service stopped)\n"
 	             "  version               print the version and exit\n\n"
 	             "Run \"inspectd <command> --help\" for a command's options.\n");
 }
@@ -144,8 +147,9 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*fn)(int argc, char **argv);
-	} commands[] = {{"serve", cmd_serve}, {"migrate", cmd_migrate}, {"version", cmd_version},
-	                {"org", cli_org},     {"user", cli_user},       {"seed-demo", cli_seed_demo}};
+	} commands[] = {{"serve", cmd_serve},   {"migrate", cmd_migrate}, {"version", cmd_version},
+	                {"org", cli_org},       {"user", cli_user},       {"seed-demo", cli_seed_demo},
+	                {"backup", cli_backup}, {"restore", cli_restore}};
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(cmd, commands[i].name) == 0)
 			return commands[i].fn(argc - 2, argv + 2);
