@@ -4,6 +4,7 @@
 #   make run     install missing packages, build (release), serve on ./data
 #   make test    install missing packages, build with ASan+UBSan, run every test
 #   make bench   build (release) and measure with wrk
+#   make fuzz    build the libFuzzer targets (clang) and run each FUZZ_SECONDS
 #   make deps | build | clean
 
 SHELL := /bin/bash
@@ -12,21 +13,25 @@ SHELL := /bin/bash
 BUILD_DIR   ?= build
 RELEASE_DIR := $(BUILD_DIR)/release
 TEST_DIR    := $(BUILD_DIR)/test
+FUZZ_DIR    := $(BUILD_DIR)/fuzz
+FUZZ_SECONDS ?= 60
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 ARGS        ?=
 
 # Debian bookworm packages: build, run (libvips and libexif for photos,
 # OpenSSL's libcrypto for tus's SHA-1, tzdata for the time zone), test
 # (cmocka, libcurl, nginx for the proxy test, node for the spec tools,
-# chromium for the /docs page) and bench (wrk).
+# chromium for the /docs page, clang with its libFuzzer runtime and llvm's
+# symbolizer for the fuzz targets) and bench (wrk).
 DEB_PACKAGES := cmake make gcc pkg-config python3 curl \
 	libcivetweb-dev libjansson-dev libsqlite3-dev libjwt-dev \
 	libsodium-dev libvips-dev libexif-dev libssl-dev tzdata libxlsxwriter-dev \
-	libcmocka-dev libcurl4-openssl-dev nginx-light chromium wrk
+	libcmocka-dev libcurl4-openssl-dev nginx-light chromium wrk \
+	clang libclang-rt-14-dev llvm
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test bench clean spec-deps docs-deps client-deps
+.PHONY: deps build run test bench clean spec-deps docs-deps client-deps fuzz fuzz-build
 
 # Installs only what is missing; with everything present it only asks dpkg.
 deps:
@@ -72,11 +77,23 @@ $(TEST_DIR)/CMakeCache.txt:
 	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DINSPECTD_WERROR=ON \
 		-DINSPECTD_SANITIZE='address;undefined' -DINSPECTD_TEST_ROUTES=ON
 
+# The libFuzzer targets: clang, ASan+UBSan, their own tree (tests/fuzz/).
+$(FUZZ_DIR)/CMakeCache.txt:
+	CC=clang cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=Debug -DINSPECTD_FUZZ=ON -DINSPECTD_BUILD_TESTS=OFF
+
+fuzz-build: deps docs-deps $(FUZZ_DIR)/CMakeCache.txt
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+
+# Each target for FUZZ_SECONDS on a copy of its seed corpus.
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_DIR)/tests/fuzz $(FUZZ_SECONDS)
+
 # The release build is compiled too: optimisation brings warnings (-Werror)
 # that the debug build does not see, and `make run` must keep building.
-test: deps spec-deps docs-deps client-deps $(TEST_DIR)/CMakeCache.txt build
+test: deps spec-deps docs-deps client-deps $(TEST_DIR)/CMakeCache.txt build fuzz-build
 	cmake --build $(TEST_DIR) -j $(JOBS)
 	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS)
+	cd $(FUZZ_DIR) && ctest --output-on-failure
 
 bench: deps build
 	tests/bench/run.sh $(RELEASE_DIR)/inspectd

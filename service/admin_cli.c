@@ -98,13 +98,14 @@ struct pending {
 	int line;
 };
 
-__attribute__((format(printf, 3, 4))) static void line_error(int *errors, int line, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void line_error(FILE *errs, int *errors, int line, const char *fmt,
+                                                          ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "line %d: ", line);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(errs, "line %d: ", line);
+	vfprintf(errs, fmt, ap);
+	fputc('\n', errs);
 	va_end(ap);
 	(*errors)++;
 }
@@ -126,7 +127,8 @@ static struct pending *find_pending(struct pending *p, size_t n, const char *cod
 }
 
 /* Checks every row (reporting each bad line) and resolves parents. */
-static int check_rows(struct db *db, const struct csv *c, const int *col, struct pending *p, size_t *np)
+static int check_rows(FILE *errs, struct db *db, const struct csv *c, const int *col, struct pending *p,
+                      size_t *np)
 {
 	int errors = 0;
 	size_t ncols_file = c->rows[0].n;
@@ -134,7 +136,7 @@ static int check_rows(struct db *db, const struct csv *c, const int *col, struct
 		const struct csv_row *row = &c->rows[r];
 		int before = errors;
 		if (row->n != ncols_file) {
-			line_error(&errors, row->line, "expected %zu columns as in the header, found %zu", ncols_file,
+			line_error(errs, &errors, row->line, "expected %zu columns as in the header, found %zu", ncols_file,
 			           row->n);
 			continue;
 		}
@@ -146,23 +148,23 @@ static int check_rows(struct db *db, const struct csv *c, const int *col, struct
 		const char *radius_s = col[COL_RADIUS] >= 0 ? row->fields[col[COL_RADIUS]] : "";
 		for (size_t i = 0; i < row->n; i++)
 			if (!utf8_ok(row->fields[i]))
-				line_error(&errors, row->line, "%s", "not valid UTF-8 text");
+				line_error(errs, &errors, row->line, "%s", "not valid UTF-8 text");
 		if (errors != before)
 			continue;
 		struct org existing;
 		if (!is_code_chars(code) || strlen(code) > 64)
-			line_error(&errors, row->line, "bad code \"%s\" (1-64 of A-Z a-z 0-9 . _ -)", code);
+			line_error(errs, &errors, row->line, "bad code \"%s\" (1-64 of A-Z a-z 0-9 . _ -)", code);
 		else if (find_pending(p, *np, code))
-			line_error(&errors, row->line, "code \"%s\" appears twice in the file", code);
+			line_error(errs, &errors, row->line, "code \"%s\" appears twice in the file", code);
 		else if (org_store_get_by_code(db, code, &existing) == STORE_OK)
-			line_error(&errors, row->line, "code \"%s\" already exists in the database", code);
+			line_error(errs, &errors, row->line, "code \"%s\" already exists in the database", code);
 		if (!text_is_valid(name, 1, 100))
-			line_error(&errors, row->line, "%s",
+			line_error(errs, &errors, row->line, "%s",
 			           "name must have 1 to 100 characters, without control characters");
 		if (!valid_enum(org_levels, level))
-			line_error(&errors, row->line, "bad level \"%s\" (city, town, village or group)", level);
+			line_error(errs, &errors, row->line, "bad level \"%s\" (city, town, village or group)", level);
 		if (*category && !valid_enum(org_categories, category))
-			line_error(&errors, row->line,
+			line_error(errs, &errors, row->line,
 			           "bad category \"%s\" (pilot, consolidate, breakthrough or empty)", category);
 		double lat = 0, lng = 0, radius = 0;
 		int lat_rc = number_cell(lat_s, -90, 90, &lat), lng_rc = number_cell(lng_s, -180, 180, &lng);
@@ -170,13 +172,13 @@ static int check_rows(struct db *db, const struct csv *c, const int *col, struct
 		if (radius_rc == 0 && radius != (double)(long)radius)
 			radius_rc = -1; /* whole metres */
 		if (lat_rc < 0 || lng_rc < 0 || lat_rc != lng_rc)
-			line_error(&errors, row->line, "%s",
+			line_error(errs, &errors, row->line, "%s",
 			           "lat and lng must both be numbers (-90..90, -180..180) or both empty");
 		if (radius_rc < 0 || (radius_rc == 0 && lat_rc != 0))
-			line_error(&errors, row->line, "%s",
+			line_error(errs, &errors, row->line, "%s",
 			           "radius_m must be 50..50000 metres, and only with lat and lng");
 		if (strcmp(level, "city") == 0 && *parent)
-			line_error(&errors, row->line, "%s", "a city has no parent_code");
+			line_error(errs, &errors, row->line, "%s", "a city has no parent_code");
 		if (strcmp(level, "city") != 0 && valid_enum(org_levels, level)) {
 			struct pending *pp = *parent ? find_pending(p, *np, parent) : NULL;
 			const char *parent_level = NULL;
@@ -185,13 +187,13 @@ static int check_rows(struct db *db, const struct csv *c, const int *col, struct
 			else if (*parent && org_store_get_by_code(db, parent, &existing) == STORE_OK)
 				parent_level = existing.level;
 			if (!*parent)
-				line_error(&errors, row->line, "%s", "parent_code is required below city level");
+				line_error(errs, &errors, row->line, "%s", "parent_code is required below city level");
 			else if (!parent_level)
-				line_error(&errors, row->line,
+				line_error(errs, &errors, row->line,
 				           "unknown parent_code \"%s\" (not in the database or earlier in the file)",
 				           parent);
 			else if (!org_level_child(parent_level) || strcmp(org_level_child(parent_level), level) != 0)
-				line_error(&errors, row->line, "level \"%s\" is not one below its parent's", level);
+				line_error(errs, &errors, row->line, "level \"%s\" is not one below its parent's", level);
 		}
 		if (errors != before)
 			continue;
@@ -217,7 +219,7 @@ static int check_rows(struct db *db, const struct csv *c, const int *col, struct
 	return errors;
 }
 
-static int import_rows(struct db *db, struct pending *p, size_t n)
+static int import_rows(FILE *errs, struct db *db, struct pending *p, size_t n)
 {
 	if (db_begin(db) != STORE_OK)
 		return -1;
@@ -231,7 +233,7 @@ static int import_rows(struct db *db, struct pending *p, size_t n)
 			parent_path = parent.path;
 		}
 		if (org_store_create(db, &p[i].o, parent_path) != STORE_OK) {
-			fprintf(stderr, "line %d: cannot be stored\n", p[i].line);
+			fprintf(errs, "line %d: cannot be stored\n", p[i].line);
 			goto fail;
 		}
 	}
@@ -239,6 +241,84 @@ static int import_rows(struct db *db, struct pending *p, size_t n)
 fail:
 	db_rollback(db);
 	return -1;
+}
+
+int org_import_csv(const char *name, const char *data, size_t len, FILE *out, FILE *errs,
+                   struct db *(*open_fn)(void *arg, int *rc), void *arg)
+{
+	int rc = EXIT_FAIL;
+	struct csv c;
+	char err[256];
+	if (csv_parse(data, len, &c, err, sizeof err) != 0) {
+		fprintf(errs, "%s\n", err);
+		return EXIT_FAIL;
+	}
+	int col[NALL];
+	int header_ok = c.n > 0;
+	for (int k = 0; k < NALL && header_ok; k++) {
+		col[k] = -1;
+		for (size_t i = 0; i < c.rows[0].n; i++) {
+			/* exact names (case and surrounding spaces aside), each once */
+			const char *s = c.rows[0].fields[i] + strspn(c.rows[0].fields[i], " ");
+			size_t slen = strlen(s);
+			while (slen && s[slen - 1] == ' ')
+				slen--;
+			if (slen != strlen(columns[k]) || strncasecmp(s, columns[k], slen) != 0)
+				continue;
+			if (col[k] >= 0) {
+				fprintf(errs, "line 1: column \"%s\" appears twice in the header\n", columns[k]);
+				header_ok = 0;
+			}
+			col[k] = (int)i;
+		}
+		if (col[k] < 0 && k < NCOLS) {
+			fprintf(errs,
+			        "line 1: the header lacks column \"%s\" (need code,name,level,parent_code,category)\n",
+			        columns[k]);
+			header_ok = 0;
+		}
+	}
+	if (!header_ok) {
+		if (c.n == 0)
+			fprintf(errs, "inspectd: %s is empty\n", name);
+		csv_release(&c);
+		return EXIT_FAIL;
+	}
+	struct db *db = open_fn(arg, &rc);
+	if (!db) {
+		csv_release(&c);
+		return rc;
+	}
+	struct pending *p = xcalloc(c.n, sizeof *p);
+	size_t np = 0;
+	int errors = check_rows(errs, db, &c, col, p, &np);
+	if (errors) {
+		fprintf(errs, "inspectd: %d problem%s in %s: nothing imported\n", errors, errors == 1 ? "" : "s",
+		        name);
+		rc = EXIT_FAIL;
+	} else if (import_rows(errs, db, p, np) != 0) {
+		fprintf(errs, "inspectd: the import failed: nothing imported\n");
+		rc = EXIT_FAIL;
+	} else {
+		fprintf(out, "imported %zu organizations\n", np);
+		rc = 0;
+	}
+	free(p);
+	csv_release(&c);
+	return rc;
+}
+
+struct import_args {
+	int argc;
+	char **argv;
+	struct db *db;
+};
+
+static struct db *import_open(void *arg, int *rc)
+{
+	struct import_args *a = arg;
+	a->db = open_db(a->argc, a->argv, rc);
+	return a->db;
 }
 
 static int org_import(const char *file, int argc, char **argv)
@@ -260,69 +340,13 @@ static int org_import(const char *file, int argc, char **argv)
 		buf_release(&data);
 		return EXIT_FAIL;
 	}
-	int rc = EXIT_FAIL;
-	struct csv c;
-	char err[256];
-	if (csv_parse(buf_cstr(&data), data.len, &c, err, sizeof err) != 0) {
-		fprintf(stderr, "%s\n", err);
-		buf_release(&data);
-		return EXIT_FAIL;
-	}
+	struct import_args a = {argc, argv, NULL};
+	int rc = org_import_csv(file, buf_cstr(&data), data.len, stdout, stderr, import_open, &a);
 	buf_release(&data);
-	int col[NALL];
-	int header_ok = c.n > 0;
-	for (int k = 0; k < NALL && header_ok; k++) {
-		col[k] = -1;
-		for (size_t i = 0; i < c.rows[0].n; i++) {
-			/* exact names (case and surrounding spaces aside), each once */
-			const char *s = c.rows[0].fields[i] + strspn(c.rows[0].fields[i], " ");
-			size_t len = strlen(s);
-			while (len && s[len - 1] == ' ')
-				len--;
-			if (len != strlen(columns[k]) || strncasecmp(s, columns[k], len) != 0)
-				continue;
-			if (col[k] >= 0) {
-				fprintf(stderr, "line 1: column \"%s\" appears twice in the header\n", columns[k]);
-				header_ok = 0;
-			}
-			col[k] = (int)i;
-		}
-		if (col[k] < 0 && k < NCOLS) {
-			fprintf(stderr,
-			        "line 1: the header lacks column \"%s\" (need code,name,level,parent_code,category)\n",
-			        columns[k]);
-			header_ok = 0;
-		}
+	if (a.db) {
+		password_shutdown();
+		db_close(a.db);
 	}
-	if (!header_ok) {
-		if (c.n == 0)
-			fprintf(stderr, "inspectd: %s is empty\n", file);
-		csv_release(&c);
-		return EXIT_FAIL;
-	}
-	struct db *db = open_db(argc, argv, &rc);
-	if (!db) {
-		csv_release(&c);
-		return rc;
-	}
-	struct pending *p = xcalloc(c.n, sizeof *p);
-	size_t np = 0;
-	int errors = check_rows(db, &c, col, p, &np);
-	if (errors) {
-		fprintf(stderr, "inspectd: %d problem%s in %s: nothing imported\n", errors, errors == 1 ? "" : "s",
-		        file);
-		rc = EXIT_FAIL;
-	} else if (import_rows(db, p, np) != 0) {
-		fprintf(stderr, "inspectd: the import failed: nothing imported\n");
-		rc = EXIT_FAIL;
-	} else {
-		printf("imported %zu organizations\n", np);
-		rc = 0;
-	}
-	free(p);
-	csv_release(&c);
-	password_shutdown();
-	db_close(db);
 	return rc;
 }
 

@@ -12,7 +12,24 @@
 #ifndef INSPECTD_ADMIN_CLI_H
 #define INSPECTD_ADMIN_CLI_H
 
+#include <stddef.h>
+#include <stdio.h>
+
+struct db;
+
 int cli_org(int argc, char **argv);
+
+/*
+ * The org import after the file is read (tests/fuzz drives it on an
+ * in-memory database): parses data as CSV, checks the header, then every
+ * row (each problem a line on errs), and imports all rows in one
+ * transaction — or none. open_fn is called once the header is good and returns
+ * the database (the caller closes it) or NULL with *rc the exit code to
+ * return. name names the input in messages; "imported N organizations" goes
+ * to out. Returns the process exit code.
+ */
+int org_import_csv(const char *name, const char *data, size_t len, FILE *out, FILE *errs,
+                   struct db *(*open_fn)(void *arg, int *rc), void *arg);
 int cli_user(int argc, char **argv);
 
 /* inspectd seed-demo [--data DIR]: demo organizations and one account per role. */
