@@ -127,14 +127,19 @@ int main(int argc, char **argv)
 	     " '/org/', '', '')");
 	exec(db, "INSERT INTO users (id, username, display_name, role, org_id, password_hash, created_at, updated_at)"
 	         " VALUES ('u', 'u', 'u', 'admin', 'org', 'x', '', '')");
+	/* every photo is attached to a visit: an unattached photo is no evidence,
+	 * and the lookup rightly skips it */
+	exec(db, "DROP TRIGGER audit_inspections_insert");
+	exec(db, "INSERT INTO inspections (id, org_id, template_id, inspector_id, score, create_hash, seq, created_at,"
+	         " updated_at) VALUES ('insp', 'org', '00000000-0000-4000-8000-000000000001', 'u', '{}', x'00', 1, '', '')");
 	uint64_t *hashes = malloc((size_t)n * sizeof *hashes);
 	double t0 = now_s();
 	exec(db, "BEGIN");
 	sqlite3_stmt *ins = NULL, *band = NULL;
 	sqlite3_prepare_v2(
 	        db_handle(db),
-	        "INSERT INTO photos (id, owner_id, sha256, size, mime, uploaded_at, dhash) VALUES (?, 'u', ?,"
-	        " 1, 'image/jpeg', '2026-01-01T00:00:00Z', ?)",
+	        "INSERT INTO photos (id, owner_id, inspection_id, sha256, size, mime, uploaded_at, dhash) VALUES (?, 'u',"
+	        " 'insp', ?, 1, 'image/jpeg', '2026-01-01T00:00:00Z', ?)",
 	        -1, &ins, NULL);
 	sqlite3_prepare_v2(db_handle(db),
 	                   "INSERT INTO photo_hash_bands (band, value, photo_id, dhash) VALUES (?, ?, ?, ?)", -1, &band,

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""make bench, photos part: a 20 MiB tus upload in 1 MiB chunks and a 20 MiB raw
+"""make bench, photos part: eight concurrent 10 MB uploads (throughput and the
+server's RSS growth, sampled every 5 ms), a 20 MiB tus upload in 1 MiB chunks and a 20 MiB raw
 upload (time and the server's peak RSS around them), then a 4000x3000 PNG
 uploaded and its first thumbnail timed (decode + resize + encode + cache).
 Prints "thumbnail <photo id>" last, for run.sh's wrk on the cached thumbnail.
@@ -12,6 +13,7 @@ import json
 import os
 import struct
 import sys
+import threading
 import time
 import zlib
 
@@ -75,6 +77,40 @@ def png(width, height):
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(bytes(raw), 1)) + chunk(b"IEND", b"")
 
 
+def concurrent_uploads(n, size):
+    bodies = [fake_jpeg(size, 100 + i) for i in range(n)]
+    rss_before, peak, done = status_kb("VmRSS"), [0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], status_kb("VmRSS"))
+            time.sleep(0.005)
+
+    results = [None] * n
+
+    def one(i):
+        results[i] = request("POST", f"/api/v1/photos?caption=bench{i}", bodies[i], {"Content-Type": "image/jpeg"})[0]
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    t = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    took = time.monotonic() - t
+    done.set()
+    sampler.join()
+    assert all(s == 201 for s in results), results
+    mb = n * size / 1e6
+    print(f"{n} concurrent {size / 1e6:.0f} MB uploads: {took:.2f} s, {mb / took:.0f} MB/s; server RSS "
+          f"{rss_before} KiB before, {peak[0]} KiB at most (+{(peak[0] - rss_before) / 1024:.1f} MiB)")
+    print(f"uploads_mbps {mb / took:.0f}")
+    print(f"uploads_rss_growth_mib {(peak[0] - rss_before) / 1024:.1f}")
+
+
+concurrent_uploads(8, 10 * 1000 * 1000)
 rss0 = status_kb("VmRSS")
 data = fake_jpeg(20 * MIB, 7)
 t = time.monotonic()
