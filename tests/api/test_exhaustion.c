@@ -109,8 +109,9 @@ done:
 }
 
 /* SLOW slow clients of one kind; each must be let go within holds × the
- * timeout (+0.5 s), and a normal request, queued behind two waves of them,
- * answered within 2 × holds × timeout + 1.5 s. */
+ * timeout (after waiting for a worker), and a normal request, queued behind
+ * two waves of them, answered within 2 × holds × timeout — each with 3 s to
+ * spare for a loaded machine. */
 static void slow_clients(const char *what, const char *prefix, int trickle, int holds)
 {
 	struct slow c[SLOW];
@@ -130,7 +131,8 @@ static void slow_clients(const char *what, const char *prefix, int trickle, int 
 	http_resp_release(&r);
 	for (int i = 0; i < SLOW; i++)
 		pthread_join(th[i], NULL);
-	double hold = holds * TIMEOUT_MS / 1000.0, limit = 2 * hold + 1.5, longest = 0;
+	/* margins for a loaded machine (make test runs two test processes at once) */
+	double hold = holds * TIMEOUT_MS / 1000.0, limit = 2 * hold + 3.0, longest = 0;
 	for (int i = 0; i < SLOW; i++) {
 		if (!c[i].closed)
 			fail_msg("%s: a slow client was still held after %.1f s", what, c[i].held_s);
@@ -144,7 +146,7 @@ static void slow_clients(const char *what, const char *prefix, int trickle, int 
 		fail_msg("%s: the normal request got %ld", what, status);
 	if (waited > limit)
 		fail_msg("%s: the normal request waited %.2f s (limit %.1f s)", what, waited, limit);
-	if (longest > hold + 0.5 + (SLOW > WORKERS ? hold : 0)) /* the second wave waited for a worker first */
+	if (longest > hold + 3.0 + (SLOW > WORKERS ? hold : 0)) /* the second wave waited for a worker first */
 		fail_msg("%s: a slow client held a worker %.2f s", what, longest);
 	assert_int_equal(api_status(&srv, "/readyz", NULL), 200);
 }
