@@ -142,6 +142,12 @@ void req_flush(struct req *req)
 	buf_release(&req->held);
 }
 
+static int dump_to_buf(const char *data, size_t len, void *ud)
+{
+	buf_add(ud, data, len);
+	return 0;
+}
+
 void reply_json_new(struct req *req, int status, json_t *value)
 {
 	if (!value) { /* a json_pack that failed: a bug, never an empty 200 */
@@ -149,17 +155,18 @@ void reply_json_new(struct req *req, int status, json_t *value)
 		reply_problem(req, 500, "internal_error", NULL, NULL);
 		return;
 	}
-	size_t len = json_dumpb(value, NULL, 0, JSON_OUT);
-	char *text = malloc(len ? len : 1);
-	if (!text || json_dumpb(value, text, len, JSON_OUT) != len) {
-		free(text);
-		json_decref(value);
+	/* One pass into a growing buffer (json_dumpb would serialise twice:
+	 * once for the size, once for the bytes). */
+	struct buf text = BUF_INIT;
+	int rc = json_dump_callback(value, dump_to_buf, &text, JSON_OUT);
+	json_decref(value);
+	if (rc != 0) {
+		buf_release(&text);
 		reply_problem(req, 500, "internal_error", NULL, NULL);
 		return;
 	}
-	json_decref(value);
-	reply_send(req, status, "application/json; charset=utf-8", text, len, 1);
-	free(text);
+	reply_send(req, status, "application/json; charset=utf-8", text.data, text.len, 1);
+	buf_release(&text);
 }
 
 void reply_problem(struct req *req, int status, const char *code, const json_t *extra, const char *detail_fmt, ...)
