@@ -3,6 +3,8 @@
 #include "contract.h"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -1265,6 +1267,61 @@ void byte_src_read(const struct byte_src *src, size_t off, void *dst, size_t n)
 	}
 	if (i < n)
 		memset(d + i, src->fill, n - i);
+}
+
+/* ---- digests ---- */
+
+void byte_src_digest(const void *md, const struct byte_src *src, size_t off, size_t n, unsigned char *out)
+{
+	static unsigned char chunk[64 * 1024];
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	assert_non_null(c);
+	assert_int_equal(EVP_DigestInit_ex(c, md, NULL), 1);
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < sizeof chunk ? n - done : sizeof chunk;
+		byte_src_read(src, off + done, chunk, k);
+		assert_int_equal(EVP_DigestUpdate(c, chunk, k), 1);
+		done += k;
+	}
+	unsigned len = 0;
+	assert_int_equal(EVP_DigestFinal_ex(c, out, &len), 1);
+	EVP_MD_CTX_free(c);
+}
+
+void hex_of(const unsigned char *d, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+void src_sha256(const struct byte_src *src, char out[65])
+{
+	unsigned char d[32];
+	byte_src_digest(EVP_sha256(), src, 0, src->total, d);
+	hex_of(d, 32, out);
+}
+
+void mem_sha256(const void *data, size_t len, char out[65])
+{
+	struct byte_src s = {data, len, len, 0};
+	src_sha256(&s, out);
+}
+
+int file_sha256(const char *path, char out[65])
+{
+	struct buf b = BUF_INIT;
+	int rc = read_file(path, &b);
+	if (rc == 0)
+		mem_sha256(b.data ? b.data : "", b.len, out);
+	buf_release(&b);
+	return rc;
+}
+
+void hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen, unsigned char out[32])
+{
+	unsigned len = 0;
+	if (!HMAC(EVP_sha256(), key, (int)klen, msg, mlen, out, &len) || len != 32)
+		fail_msg("HMAC-SHA256 failed");
 }
 
 struct src_cursor {

@@ -361,6 +361,21 @@ struct byte_src {
 /* Copies bytes [off, off + n) of src into dst (n must fit). */
 void byte_src_read(const struct byte_src *src, size_t off, void *dst, size_t n);
 
+/* ---- digests (OpenSSL's libcrypto: independent of the server's libsodium) ---- */
+
+/* The digest md (an EVP_MD *, e.g. EVP_sha256()) of src's bytes off..off+n
+ * into out (EVP_MD_size(md) bytes). */
+void byte_src_digest(const void *md, const struct byte_src *src, size_t off, size_t n, unsigned char *out);
+/* n bytes as lowercase hex into out (2n + 1 bytes). */
+void hex_of(const unsigned char *d, size_t n, char *out);
+/* The lowercase hex SHA-256 of all of src, of data, of a file's bytes (the
+ * last: 0, or -1 when it cannot be read). */
+void src_sha256(const struct byte_src *src, char out[65]);
+void mem_sha256(const void *data, size_t len, char out[65]);
+int file_sha256(const char *path, char out[65]);
+/* HMAC-SHA256 of msg under key into out. */
+void hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen, unsigned char out[32]);
+
 /*
  * One part of a multipart/form-data body: a text field (src NULL: value,
  * sent without a Content-Type, as wx.uploadFile sends formData) or a file

@@ -52,121 +52,6 @@ static char tmp_root[] = "/tmp/inspectd-backup-test-XXXXXX";
 static char backup_dir[400]; /* the backup taken under load */
 static char restored[400];   /* the data directory it was restored into */
 
-/* ---- SHA-256 (FIPS 180-4): the test's own, independent of the server's ------------------- */
-
-struct sha256 {
-	uint32_t h[8];
-	uint8_t block[64];
-	size_t used;
-	uint64_t bytes;
-};
-
-static const uint32_t K[64] = {
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void sha256_block(struct sha256 *c, const uint8_t *p)
-{
-	uint32_t w[64];
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
-		       (uint32_t)p[4 * i + 3];
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	uint32_t a = c->h[0], b = c->h[1], cc = c->h[2], d = c->h[3], e = c->h[4], f = c->h[5], g = c->h[6],
-	         h = c->h[7];
-	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
-		uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & cc) ^ (b & cc));
-		h = g;
-		g = f;
-		f = e;
-		e = d + t1;
-		d = cc;
-		cc = b;
-		b = a;
-		a = t1 + t2;
-	}
-	c->h[0] += a;
-	c->h[1] += b;
-	c->h[2] += cc;
-	c->h[3] += d;
-	c->h[4] += e;
-	c->h[5] += f;
-	c->h[6] += g;
-	c->h[7] += h;
-}
-
-static void sha256_init(struct sha256 *c)
-{
-	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-	                               0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-	memcpy(c->h, iv, sizeof iv);
-	c->used = 0;
-	c->bytes = 0;
-}
-
-static void sha256_update(struct sha256 *c, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	c->bytes += len;
-	while (len > 0) {
-		size_t k = 64 - c->used < len ? 64 - c->used : len;
-		memcpy(c->block + c->used, p, k);
-		c->used += k;
-		p += k;
-		len -= k;
-		if (c->used == 64) {
-			sha256_block(c, c->block);
-			c->used = 0;
-		}
-	}
-}
-
-static void sha256_hex(struct sha256 *c, char out[65])
-{
-	uint64_t bits = c->bytes * 8;
-	uint8_t pad = 0x80, zero = 0, len[8];
-	sha256_update(c, &pad, 1);
-	while (c->used != 56)
-		sha256_update(c, &zero, 1);
-	for (int i = 0; i < 8; i++)
-		len[i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_update(c, len, 8);
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 8 * i, 9, "%08x", c->h[i]);
-}
-
-static void sha256_of(const void *data, size_t len, char out[65])
-{
-	struct sha256 c;
-	sha256_init(&c);
-	sha256_update(&c, data, len);
-	sha256_hex(&c, out);
-}
-
-/* The hash of a file's bytes; 0, or -1 when it cannot be read. */
-static int sha256_file(const char *path, char out[65])
-{
-	struct buf b = BUF_INIT;
-	int rc = read_file(path, &b);
-	if (rc == 0)
-		sha256_of(b.data ? b.data : "", b.len, out);
-	buf_release(&b);
-	return rc;
-}
-
 /* ---- small helpers ------------------------------------------------------------------------ */
 
 static void path_in(char *out, size_t outlen, const char *dir, const char *name)
@@ -214,7 +99,7 @@ static int tree_entry(const char *path, const struct stat *sb, int flag, struct 
 {
 	(void)ftw;
 	char hex[65] = "-";
-	if (flag == FTW_F && S_ISREG(sb->st_mode) && sha256_file(path, hex) != 0)
+	if (flag == FTW_F && S_ISREG(sb->st_mode) && file_sha256(path, hex) != 0)
 		snprintf(hex, sizeof hex, "unreadable");
 	buf_printf(&tree_text, "%s %o %lld %s\n", path + tree_root_len, (unsigned)(sb->st_mode & 07777),
 	           S_ISDIR(sb->st_mode) ? 0LL : (long long)sb->st_size, hex);
@@ -382,7 +267,7 @@ static void *writer(void *arg)
 			snprintf(tag, sizeof tag, "writer-%d-%d;", w, i);
 			size_t len = 2000 + (size_t)(i % 7) * 3000;
 			unsigned char *b = photo_bytes(tag, len);
-			sha256_of(b, len, sha);
+			mem_sha256(b, len, sha);
 			uuid_v4(id);
 			post_photo(srv.direct_url, crew.insp_city.access, i % 4 == 1 ? draft_a1 : draft_a2, id, b, len,
 			           &r);
@@ -477,7 +362,7 @@ static void preload(void)
 		struct http_resp r;
 		pre[i].kind = 'p';
 		uuid_v4(pre[i].id);
-		sha256_of(b, lens[i], pre[i].sha);
+		mem_sha256(b, lens[i], pre[i].sha);
 		post_photo(srv.direct_url, crew.insp_city.access, draft_a1, pre[i].id, b, lens[i], &r);
 		free(b);
 		if (r.status != 201)
@@ -530,7 +415,7 @@ static size_t assert_photo_files(const char *data)
 		           *sha = (const char *)sqlite3_column_text(st, 1);
 		char file[600], hex[65];
 		snprintf(file, sizeof file, "%s/photos/%.2s/%.2s/%s", data, sha, sha + 2, sha);
-		if (sha256_file(file, hex) != 0)
+		if (file_sha256(file, hex) != 0)
 			fail_msg("photo %s refers to %s, which is missing", id, file);
 		if (strcmp(hex, sha) != 0)
 			fail_msg("photo %s: %s has SHA-256 %s", id, file, hex);
@@ -632,7 +517,7 @@ static void test_backup_under_write_load_restores_every_acknowledged_write(void 
 				         path, r.status);
 			if (a->kind == 'p') {
 				char hex[65];
-				sha256_of(r.body.data ? r.body.data : "", r.body.len, hex);
+				mem_sha256(r.body.data ? r.body.data : "", r.body.len, hex);
 				if (strcmp(hex, a->sha) != 0)
 					fail_msg("%s: the restored bytes hash to %s, uploaded %s", path, hex, a->sha);
 			}
@@ -705,7 +590,7 @@ static void test_restore_refusals_on_a_live_or_full_target(void **state)
 	/* srv2 serves `restored`. */
 	char key[512], key_hash[65], key_hash_after[65];
 	path_in(key, sizeof key, restored, "jwt.key");
-	assert_int_equal(sha256_file(key, key_hash), 0);
+	assert_int_equal(file_sha256(key, key_hash), 0);
 	expect_cli((const char *const[]){"restore", backup_dir, "--data", restored, NULL}, 1,
 	           "already holds a database", NULL);
 	expect_cli((const char *const[]){"restore", backup_dir, "--data", restored, "--force", NULL}, 1, "in use",
@@ -722,7 +607,7 @@ static void test_restore_refusals_on_a_live_or_full_target(void **state)
 	/* Still served after the refusals, then a clean exit. */
 	assert_int_equal(api_status(&srv2, "/api/v1/me", crew.cast.admin.access), 200);
 	assert_int_equal(server_stop(&srv2), 0);
-	assert_int_equal(sha256_file(key, key_hash_after), 0);
+	assert_int_equal(file_sha256(key, key_hash_after), 0);
 	assert_string_equal(key_hash, key_hash_after);
 
 	/* Still refused without --force once stopped; with it, the old data moves aside. */

@@ -75,43 +75,6 @@ static struct byte_src jpeg_src(unsigned char head[96], size_t total, unsigned c
 	return (struct byte_src){head, hlen, total, fill};
 }
 
-static void src_digest(const EVP_MD *md, const struct byte_src *src, size_t off, size_t n, unsigned char *out)
-{
-	static unsigned char chunk[64 * 1024];
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	assert_non_null(c);
-	assert_int_equal(EVP_DigestInit_ex(c, md, NULL), 1);
-	for (size_t done = 0; done < n;) {
-		size_t k = n - done < sizeof chunk ? n - done : sizeof chunk;
-		byte_src_read(src, off + done, chunk, k);
-		assert_int_equal(EVP_DigestUpdate(c, chunk, k), 1);
-		done += k;
-	}
-	unsigned len = 0;
-	assert_int_equal(EVP_DigestFinal_ex(c, out, &len), 1);
-	EVP_MD_CTX_free(c);
-}
-
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
-/* The lowercase hex SHA-256 of all of src. */
-static void src_sha256(const struct byte_src *src, char out[65])
-{
-	unsigned char d[32];
-	src_digest(EVP_sha256(), src, 0, src->total, d);
-	hex(d, 32, out);
-}
-
-static void mem_sha256(const void *data, size_t len, char out[65])
-{
-	struct byte_src s = {data, len, len, 0};
-	src_sha256(&s, out);
-}
-
 /* Standard base64 (with padding) of data. Caller frees. */
 static char *b64(const void *data, size_t len)
 {
@@ -125,7 +88,7 @@ static char *b64(const void *data, size_t len)
 static const char *sha1_header(const struct byte_src *src, size_t off, size_t n, char *out, size_t outlen)
 {
 	unsigned char d[20];
-	src_digest(EVP_sha1(), src, off, n, d);
+	byte_src_digest(EVP_sha1(), src, off, n, d);
 	char *e = b64(d, 20);
 	snprintf(out, outlen, "Upload-Checksum: sha1 %s", e);
 	free(e);
