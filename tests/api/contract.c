@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,25 +52,6 @@ static const char *env_or_fail(const char *name)
 	return v;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
-static int loopback_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof a;
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-		fail_msg("cannot find a free port: %s", strerror(errno));
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 static int port_accepts(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -94,14 +74,6 @@ static void print_file(const char *title, const char *path)
 		fputs(line, stderr);
 	fprintf(stderr, "---- end of %s ----\n", title);
 	fclose(f);
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 /* At exit: stop the proxy, check what it could not carry, and fail the
@@ -140,7 +112,7 @@ static void contract_finish(void)
 		_exit(1);
 	}
 	if (C.dir[0])
-		nftw(C.dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		remove_tree(C.dir);
 }
 
 static void proxy_start(void)
@@ -157,8 +129,8 @@ static void proxy_start(void)
 		fail_msg("open %s: %s", C.exchanges_path, strerror(errno));
 	atexit(contract_finish);
 
-	C.upstream_port = loopback_port();
-	C.proxy_port = loopback_port();
+	C.upstream_port = free_port();
+	C.proxy_port = free_port();
 	char upstream[64], port[16];
 	snprintf(upstream, sizeof upstream, "http://127.0.0.1:%d", C.upstream_port);
 	snprintf(port, sizeof port, "%d", C.proxy_port);

@@ -24,7 +24,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-static void sleep_ms(long ms)
+void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) != 0)
@@ -41,7 +41,7 @@ static void curl_once(void)
 	}
 }
 
-static int free_port(void)
+int free_port(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -208,6 +208,11 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 	return remove(path);
 }
 
+void remove_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 void server_kill(struct server_proc *s)
 {
 	if (s->pid) {
@@ -227,7 +232,7 @@ void server_cleanup(struct server_proc *s)
 	}
 	server_unproxy(s);
 	if (s->dir[0])
-		nftw(s->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		remove_tree(s->dir);
 	s->dir[0] = '\0';
 }
 

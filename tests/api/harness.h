@@ -87,6 +87,13 @@ size_t raw_exchange(int port, const void *data, size_t len, int timeout_ms, stru
 /* Builds "http://127.0.0.1:port" + path into a static-per-call buffer. */
 const char *url_of(struct server_proc *s, const char *path, char *out, size_t outlen);
 
+/* A loopback port free at the moment of asking. */
+int free_port(void);
+/* Sleeps ms milliseconds (whole, across signals). */
+void sleep_ms(long ms);
+/* Removes dir and everything under it (a missing dir is fine). */
+void remove_tree(const char *dir);
+
 /* Runs the inspectd binary with args (NULL-terminated) and extra env;
  * captures stdout+stderr into out and returns the exit status. */
 int run_inspectd(const char *const *args, const char *const *env, struct buf *out);

@@ -118,21 +118,6 @@ static char *tree_listing(const char *dir)
 	return s;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-	if (exists(dir))
-		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void write_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -308,13 +293,6 @@ static size_t set_phase(int phase)
 	return n;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 /* ---- the scenario ---------------------------------------------------------------------------- */
 
 /* The preloaded photos: two ids with the same bytes, and a larger one. */
@@ -348,7 +326,7 @@ static int group_teardown(void **state)
 	server_stop(&srv2);
 	server_cleanup(&srv);
 	server_cleanup(&srv2);
-	rm_tree(tmp_root);
+	remove_tree(tmp_root);
 	free(load.acks);
 	return 0;
 }
@@ -697,7 +675,7 @@ static void test_restore_refuses_a_damaged_backup(void **state)
 	snprintf(copy, sizeof copy, "%s/intact", tmp_root);
 	copy_backup(copy);
 	expect_cli((const char *const[]){"restore", copy, "--data", target, NULL}, 0, "restored", NULL);
-	rm_tree(target);
+	remove_tree(target);
 
 	/* A truncated manifest. */
 	snprintf(copy, sizeof copy, "%s/truncated-manifest", tmp_root);

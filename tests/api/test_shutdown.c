@@ -28,12 +28,6 @@ static void *slow_request(void *arg)
 	return NULL;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 static void drain_on(int sig)
 {
 	struct server_proc srv;

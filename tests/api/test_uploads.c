@@ -52,13 +52,6 @@ static struct server_proc s2, s3, s4;  /* small limits; short expiry; its restar
 static const unsigned char jpeg_magic[] = {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J',  'F',  'I',  'F',
                                            0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00};
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 /* ---- bytes and digests --------------------------------------------------------------------- */
 
 /* A JPEG-looking source of total bytes: the magic numbers, a unique tag, then fill. head must hold

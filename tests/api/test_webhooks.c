@@ -66,13 +66,6 @@ static const char *const ALL_EVENTS[] = {"task.assigned",
                                          "rectification.closed",
                                          NULL};
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 /* ==== The receiver: an HTTP server on 127.0.0.1 in a thread ==================================== */
 
 enum { RX_MAX_REQS = 400, RX_MAX_RULES = 64, RX_SCRIPT = 8 };
