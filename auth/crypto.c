@@ -31,6 +31,16 @@ void sha256_end(struct sha256_stream *s, uint8_t out[SHA256_BYTES])
 	crypto_hash_sha256_final((crypto_hash_sha256_state *)(void *)s->state, out);
 }
 
+void hex_lower(const uint8_t *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
 void hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[SHA256_BYTES])
 {
 	crypto_auth_hmacsha256_state st;

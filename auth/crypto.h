@@ -24,6 +24,9 @@ void sha256_add(struct sha256_stream *s, const void *data, size_t len);
 void sha256_end(struct sha256_stream *s, uint8_t out[SHA256_BYTES]);
 void hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[SHA256_BYTES]);
 
+/* len bytes as lowercase hex; out must hold 2 * len + 1 bytes (with NUL). */
+void hex_lower(const uint8_t *in, size_t len, char *out);
+
 /* 1 when a and b (both len bytes) are equal, in time independent of content. */
 int ct_equal(const void *a, const void *b, size_t len);
 

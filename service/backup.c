@@ -25,6 +25,7 @@
 
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "blob_store.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -75,31 +76,13 @@ static int join(char out[PATH_MAX], const char *dir, const char *name)
 	return (size_t)snprintf(out, PATH_MAX, "%s/%s", dir, name) < PATH_MAX ? 0 : -1;
 }
 
-static int sha_hex_valid(const char *s)
-{
-	size_t n = 0;
-	for (; s[n]; n++)
-		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-			return 0;
-	return n == BLOB_HEX;
-}
-
-/* photos/ab/cd/<sha256> under root, and its directory. */
+/* <root>/photos/ab/cd and the blob's file in it (blob_store's layout). */
 static int blob_paths(const char *root, const char *sha, char dir[PATH_MAX], char file[PATH_MAX])
 {
-	if ((size_t)snprintf(dir, PATH_MAX, "%s/photos/%.2s/%.2s", root, sha, sha + 2) >= PATH_MAX)
+	char photos[PATH_MAX];
+	if ((size_t)snprintf(photos, sizeof photos, "%s/photos", root) >= sizeof photos)
 		return -1;
-	return (size_t)snprintf(file, PATH_MAX, "%s/%s", dir, sha) < PATH_MAX ? 0 : -1;
-}
-
-static void to_hex(const uint8_t digest[SHA256_BYTES], char hex[BLOB_HEX + 1])
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < SHA256_BYTES; i++) {
-		hex[2 * i] = digits[digest[i] >> 4];
-		hex[2 * i + 1] = digits[digest[i] & 15];
-	}
-	hex[BLOB_HEX] = '\0';
+	return blob_layout(photos, sha, dir, PATH_MAX, file, PATH_MAX);
 }
 
 static void human_bytes(long long n, char *out, size_t outlen)
@@ -184,7 +167,7 @@ static int hash_file(const char *path, char hex[BLOB_HEX + 1], long long *size, 
 		return fail(err, errlen, "cannot read %s: %s", path, strerror(rd_errno));
 	uint8_t digest[SHA256_BYTES];
 	sha256_end(&h, digest);
-	to_hex(digest, hex);
+	hex_lower(digest, SHA256_BYTES, hex);
 	*size = total;
 	return 0;
 }
@@ -248,7 +231,7 @@ static int copy_file(const char *src, const char *dst, mode_t mode, char hex[BLO
 	}
 	uint8_t digest[SHA256_BYTES];
 	sha256_end(&h, digest);
-	to_hex(digest, hex);
+	hex_lower(digest, SHA256_BYTES, hex);
 	*size = total;
 	rc = 0;
 out:
@@ -524,7 +507,7 @@ static int backup_blobs(const char *data, const char *dest, sqlite3 *src, sqlite
 		long long want = sqlite3_column_int64(q, 1), want_max = sqlite3_column_int64(q, 2);
 		snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(q, 3));
 		char sdir[PATH_MAX], sfile[PATH_MAX], ddir[PATH_MAX], dfile[PATH_MAX];
-		if (!sha_hex_valid(sha) || want != want_max) {
+		if (!blob_sha256_valid(sha) || want != want_max) {
 			fail(err, errlen, "photo %s has a malformed sha256 or disagreeing sizes in the database", id);
 			result = BACKUP_FAILED;
 			break;
@@ -961,7 +944,7 @@ static int read_manifest(const char *src, struct manifest *m, char *err, size_t 
 	else if (fv != FORMAT_VERSION)
 		rc = fail(err, errlen, "%s has format version %lld; this inspectd reads version %d", path,
 		          (long long)fv, FORMAT_VERSION);
-	else if (strcmp(file, DB_FILE) != 0 || !sha_hex_valid(sha) || schema < 0 || dbb <= 0 || rows < 0 || blobs < 0 ||
+	else if (strcmp(file, DB_FILE) != 0 || !blob_sha256_valid(sha) || schema < 0 || dbb <= 0 || rows < 0 || blobs < 0 ||
 	         bb < 0)
 		rc = fail(err, errlen, "%s is damaged: bad values", path);
 	else if (schema > db_latest_version())
@@ -1020,7 +1003,7 @@ static int verify_database(const char *src, const struct manifest *m, struct blo
 		int s;
 		while ((s = sqlite3_step(q)) == SQLITE_ROW) {
 			const char *sha = (const char *)sqlite3_column_text(q, 0);
-			if (!sha || !sha_hex_valid(sha) || sqlite3_column_int64(q, 1) != sqlite3_column_int64(q, 2)) {
+			if (!sha || !blob_sha256_valid(sha) || sqlite3_column_int64(q, 1) != sqlite3_column_int64(q, 2)) {
 				fail(err, errlen, "photo %s has a malformed sha256 or disagreeing sizes",
 				     (const char *)sqlite3_column_text(q, 3));
 				goto out;

@@ -182,7 +182,7 @@ void blob_writer_abort(struct blob_writer *w)
 
 static const char hexdigits[] = "0123456789abcdef";
 
-static int valid_hex(const char *s)
+int blob_sha256_valid(const char *s)
 {
 	if (strlen(s) != BLOB_HEX)
 		return 0;
@@ -192,23 +192,29 @@ static int valid_hex(const char *s)
 	return 1;
 }
 
+int blob_layout(const char *root, const char *sha256, char *dir, size_t dirlen, char *file, size_t filelen)
+{
+	if (!blob_sha256_valid(sha256))
+		return -1;
+	int n = snprintf(dir, dirlen, "%s/%.2s/%.2s", root, sha256, sha256 + 2);
+	if (n < 0 || (size_t)n >= dirlen)
+		return -1;
+	n = snprintf(file, filelen, "%s/%s", dir, sha256);
+	return n > 0 && (size_t)n < filelen ? 0 : -1;
+}
+
 /* <root>/ab/cd and <root>/ab/cd/<sha> for a digest. */
 static void blob_paths(const struct blob_store *bs, const char *sha, char *dir, size_t dirlen, char *file,
                        size_t filelen)
 {
-	snprintf(dir, dirlen, "%s/%.2s/%.2s", bs->root, sha, sha + 2);
-	snprintf(file, filelen, "%s/%s", dir, sha);
+	blob_layout(bs->root, sha, dir, dirlen, file, filelen);
 }
 
 static void hex_digest(struct sha256_stream *hash, char out[BLOB_HEX + 1])
 {
 	uint8_t digest[SHA256_BYTES];
 	sha256_end(hash, digest);
-	for (size_t i = 0; i < SHA256_BYTES; i++) {
-		out[2 * i] = hexdigits[digest[i] >> 4];
-		out[2 * i + 1] = hexdigits[digest[i] & 15];
-	}
-	out[BLOB_HEX] = '\0';
+	hex_lower(digest, SHA256_BYTES, out);
 }
 
 enum blob_result blob_writer_commit(struct blob_writer *w, char sha256_out[BLOB_HEX + 1], int *existed)
@@ -331,7 +337,7 @@ int blob_sibling_dir(const struct blob_store *bs, const char *name, char *out, s
 
 int blob_path(const struct blob_store *bs, const char *sha256, char *out, size_t outlen)
 {
-	if (!valid_hex(sha256))
+	if (!blob_sha256_valid(sha256))
 		return -1;
 	int n = snprintf(out, outlen, "%s/%.2s/%.2s/%s", bs->root, sha256, sha256 + 2, sha256);
 	return n > 0 && (size_t)n < outlen ? 0 : -1;
@@ -339,7 +345,7 @@ int blob_path(const struct blob_store *bs, const char *sha256, char *out, size_t
 
 int blob_open(struct blob_store *bs, const char *sha256, long long *size)
 {
-	if (!valid_hex(sha256))
+	if (!blob_sha256_valid(sha256))
 		return -1;
 	char dir[PATH_MAX], file[PATH_MAX + 80];
 	blob_paths(bs, sha256, dir, sizeof dir, file, sizeof file);
@@ -356,7 +362,7 @@ int blob_open(struct blob_store *bs, const char *sha256, long long *size)
 
 int blob_remove(struct blob_store *bs, const char *sha256)
 {
-	if (!valid_hex(sha256))
+	if (!blob_sha256_valid(sha256))
 		return -1;
 	char dir[PATH_MAX], file[PATH_MAX + 80];
 	blob_paths(bs, sha256, dir, sizeof dir, file, sizeof file);

@@ -56,6 +56,15 @@ void blob_writer_abort(struct blob_writer *w);
  * -1 when absent or sha256 is not 64 lowercase hex digits. */
 int blob_open(struct blob_store *bs, const char *sha256, long long *size);
 
+/* 1 when s is a stored blob's name: 64 lowercase hex digits. */
+int blob_sha256_valid(const char *s);
+
+/* The directory (<root>/ab/cd) and file (<dir>/<sha256>) of sha256's bytes
+ * in a store rooted at root, without opening it (backup and restore work on
+ * stores a server may be using): 0, or -1 when sha256 is not 64 lowercase
+ * hex digits or a path does not fit. */
+int blob_layout(const char *root, const char *sha256, char *dir, size_t dirlen, char *file, size_t filelen);
+
 /* The file path of stored bytes (for readers that take a path): 0, or -1
  * when sha256 is not 64 lowercase hex digits or the path does not fit. */
 int blob_path(const struct blob_store *bs, const char *sha256, char *out, size_t outlen);

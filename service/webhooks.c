@@ -407,16 +407,11 @@ static size_t discard(char *ptr, size_t size, size_t nmemb, void *ud)
 /* One POST: 1 delivered (2xx), 0 not, with the status code (0: none) and an error text. */
 static int post_once(const struct delivery *d, int *status_code, char *error, size_t errlen)
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t mac[SHA256_BYTES];
 	hmac_sha256((const uint8_t *)d->secret, strlen(d->secret), d->body, strlen(d->body), mac);
 	char sig[32 + 2 * SHA256_BYTES];
 	int n = snprintf(sig, sizeof sig, "X-Inspectd-Signature: sha256=");
-	for (size_t i = 0; i < SHA256_BYTES; i++) {
-		sig[n++] = hex[mac[i] >> 4];
-		sig[n++] = hex[mac[i] & 15];
-	}
-	sig[n] = '\0';
+	hex_lower(mac, SHA256_BYTES, sig + n);
 	char event[80], delivery[80];
 	snprintf(event, sizeof event, "X-Inspectd-Event: %s", d->event_type);
 	snprintf(delivery, sizeof delivery, "X-Inspectd-Delivery: %s", d->uid);
