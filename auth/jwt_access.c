@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <jwt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,14 @@ static int is_b64url(const char *s, size_t n)
 	return n > 0;
 }
 
+static const struct jwt_key *key_named(const struct jwt_keys *keys, const char *kid)
+{
+	for (size_t i = 0; i < keys->n; i++)
+		if (strcmp(keys->k[i].kid, kid) == 0)
+			return &keys->k[i];
+	return NULL;
+}
+
 /* Reads the (unverified) header: alg must be HS256; returns the key named by kid. */
 static const struct jwt_key *header_key(const struct jwt_keys *keys, const char *token, size_t hlen)
 {
@@ -161,11 +170,8 @@ static const struct jwt_key *header_key(const struct jwt_keys *keys, const char 
 	const struct jwt_key *found = NULL;
 	const char *alg = json_string_value(json_object_get(h, "alg"));
 	const char *kid = json_string_value(json_object_get(h, "kid"));
-	if (json_is_object(h) && alg && strcmp(alg, "HS256") == 0 && kid) {
-		for (size_t i = 0; i < keys->n; i++)
-			if (strcmp(keys->k[i].kid, kid) == 0)
-				found = &keys->k[i];
-	}
+	if (json_is_object(h) && alg && strcmp(alg, "HS256") == 0 && kid)
+		found = key_named(keys, kid);
 	json_decref(h);
 	return found;
 }
@@ -196,24 +202,24 @@ static int equals_claim(json_t *claims, const char *name, const char *want)
 	return v && strcmp(v, want) == 0;
 }
 
-int jwt_verify_access(const struct jwt_keys *keys, const char *token, time_t now, struct access_claims *out)
+/* Arithmetic only on `now`: claims may hold any 64-bit value. */
+static int claims_current(const struct access_claims *c, time_t now)
 {
-	size_t len = strnlen(token, JWT_MAX_TOKEN + 1);
-	if (len == 0 || len > JWT_MAX_TOKEN)
-		return -1;
-	const char *dot1 = memchr(token, '.', len);
-	const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
-	if (!dot1 || !dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
-		return -1;
-	size_t hlen = (size_t)(dot1 - token), plen = (size_t)(dot2 - dot1 - 1), slen = len - (size_t)(dot2 + 1 - token);
-	if (!is_b64url(token, hlen) || !is_b64url(dot1 + 1, plen) || !is_b64url(dot2 + 1, slen))
-		return -1; /* also refuses an empty signature ("alg":"none") */
+	return c->exp >= (long long)now - JWT_LEEWAY_S && c->nbf <= (long long)now + JWT_LEEWAY_S &&
+	       c->iat <= (long long)now + JWT_LEEWAY_S;
+}
+
+/* The whole check of a token not seen before; *used is the key that verified it. */
+static int verify_uncached(const struct jwt_keys *keys, const char *token, size_t hlen, time_t now,
+                           struct access_claims *out, const struct jwt_key **used)
+{
 	const struct jwt_key *k = header_key(keys, token, hlen);
 	if (!k)
 		return -1;
 	jwt_t *jwt = NULL;
 	if (jwt_decode(&jwt, token, k->key, (int)k->len) != 0 || !jwt)
 		return -1;
+	*used = k;
 	int rc = -1;
 	/* Claims are read with their JSON types: libjwt's getters would turn a
 	 * string "9999999999" into a number. */
@@ -231,13 +237,117 @@ int jwt_verify_access(const struct jwt_keys *keys, const char *token, time_t now
 	if (int_claim(claims, "exp", &out->exp) || int_claim(claims, "nbf", &out->nbf) ||
 	    int_claim(claims, "iat", &out->iat) || int_claim(claims, "tv", &out->tv))
 		goto out;
-	/* Arithmetic only on `now`: claims may hold any 64-bit value. */
-	if (out->exp < (long long)now - JWT_LEEWAY_S || out->nbf > (long long)now + JWT_LEEWAY_S ||
-	    out->iat > (long long)now + JWT_LEEWAY_S)
-		goto out;
-	rc = 0;
+	if (claims_current(out, now))
+		rc = 0;
 out:
 	json_decref(claims);
 	jwt_free(jwt);
 	return rc;
+}
+
+/*
+ * Verified tokens, per thread: a phone sends the same token with every
+ * request for its lifetime, and decoding it (base64, two JSON parses, the
+ * HMAC) was a third of an authenticated request's CPU. A slot holds the
+ * SHA-256 of a token that verified, the claims it carried, and which key —
+ * by kid and the SHA-256 of its bytes — verified it. A hit needs the same
+ * token bytes and that key still loaded with the same bytes; the time
+ * claims are checked on every use, as for a fresh token. Nothing else is
+ * remembered: revocation (user, token version, session) is the caller's
+ * database check, made on every request. Per thread, so no locks; direct
+ * mapped on the digest, so a flood of distinct tokens only evicts.
+ */
+enum { TOKEN_CACHE_SLOTS = 64 };
+
+struct cached_token {
+	uint8_t digest[SHA256_BYTES];
+	uint8_t key_digest[SHA256_BYTES];
+	char kid[sizeof ((struct jwt_key *)0)->kid];
+	struct access_claims claims;
+	int used;
+};
+
+/* On the heap, not in thread-local storage: TLS comes out of every thread's
+ * stack, libvips' threads included, and their deep unref chains need it. */
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static int cache_key_ok;
+
+static void cache_key_make(void)
+{
+	cache_key_ok = pthread_key_create(&cache_key, free) == 0;
+}
+
+/* This thread's slots, made on first use; NULL (no caching) when out of memory. */
+static struct cached_token *thread_cache(void)
+{
+	pthread_once(&cache_once, cache_key_make);
+	if (!cache_key_ok)
+		return NULL;
+	struct cached_token *c = pthread_getspecific(cache_key);
+	if (!c) {
+		c = calloc(TOKEN_CACHE_SLOTS, sizeof *c);
+		if (c && pthread_setspecific(cache_key, c) != 0) {
+			free(c);
+			c = NULL;
+		}
+	}
+	return c;
+}
+
+static const struct cached_token *cache_find(const struct jwt_keys *keys, const uint8_t digest[SHA256_BYTES])
+{
+	struct cached_token *cache = thread_cache();
+	if (!cache)
+		return NULL;
+	const struct cached_token *e = &cache[digest[0] % TOKEN_CACHE_SLOTS];
+	if (!e->used || memcmp(e->digest, digest, SHA256_BYTES) != 0)
+		return NULL;
+	const struct jwt_key *k = key_named(keys, e->kid);
+	uint8_t kd[SHA256_BYTES];
+	if (!k)
+		return NULL;
+	sha256(k->key, k->len, kd);
+	return memcmp(kd, e->key_digest, SHA256_BYTES) == 0 ? e : NULL;
+}
+
+static void cache_put(const uint8_t digest[SHA256_BYTES], const struct jwt_key *k, const struct access_claims *c)
+{
+	struct cached_token *cache = thread_cache();
+	if (!cache)
+		return;
+	struct cached_token *e = &cache[digest[0] % TOKEN_CACHE_SLOTS];
+	memcpy(e->digest, digest, SHA256_BYTES);
+	sha256(k->key, k->len, e->key_digest);
+	memcpy(e->kid, k->kid, sizeof e->kid);
+	e->claims = *c;
+	e->used = 1;
+}
+
+int jwt_verify_access(const struct jwt_keys *keys, const char *token, time_t now, struct access_claims *out)
+{
+	size_t len = strnlen(token, JWT_MAX_TOKEN + 1);
+	if (len == 0 || len > JWT_MAX_TOKEN)
+		return -1;
+	const char *dot1 = memchr(token, '.', len);
+	const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
+	if (!dot1 || !dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
+		return -1;
+	size_t hlen = (size_t)(dot1 - token), plen = (size_t)(dot2 - dot1 - 1), slen = len - (size_t)(dot2 + 1 - token);
+	if (!is_b64url(token, hlen) || !is_b64url(dot1 + 1, plen) || !is_b64url(dot2 + 1, slen))
+		return -1; /* also refuses an empty signature ("alg":"none") */
+	uint8_t digest[SHA256_BYTES];
+	sha256(token, len, digest);
+	const struct cached_token *hit = cache_find(keys, digest);
+	if (hit) {
+		if (!claims_current(&hit->claims, now))
+			return -1;
+		*out = hit->claims;
+		return 0;
+	}
+	const struct jwt_key *k = NULL;
+	if (verify_uncached(keys, token, hlen, now, out, &k) != 0)
+		return -1;
+	cache_put(digest, k, out);
+	return 0;
 }

@@ -1142,6 +1142,62 @@ static void test_extreme_times(void **state)
 	assert_true(rc == -1 || rc == 0); /* assert_in_range is unsigned */
 }
 
+/* ---- the per-thread cache of verified tokens ----------------------------------------------- */
+
+static void test_cache(void **state)
+{
+	(void)state;
+	/* A token verified once under the installation's k1 ... */
+	struct access_claims c = {.sub = SUB, .role = "admin", .org = ORG, .sid = SID, .tv = 3};
+	char *tok = jwt_issue_access(&keys, &c, NOW, TTL);
+	assert_non_null(tok);
+	struct access_claims out;
+	assert_int_equal(jwt_verify_access(&keys, tok, NOW, &out), 0);
+	/* ... and again (a cache hit): the same claims, times checked anew */
+	memset(&out, 0, sizeof out);
+	assert_int_equal(jwt_verify_access(&keys, tok, NOW + 1, &out), 0);
+	assert_string_equal(out.sub, SUB);
+	assert_string_equal(out.role, "admin");
+	assert_string_equal(out.jti, c.jti);
+	assert_int_equal(out.tv, 3);
+	assert_int_equal(out.exp, NOW + TTL);
+	assert_int_equal(jwt_verify_access(&keys, tok, NOW + TTL + JWT_LEEWAY_S + 1, &out), -1);
+	assert_int_equal(jwt_verify_access(&keys, tok, NOW - JWT_LEEWAY_S - 1, &out), -1);
+	assert_int_equal(jwt_verify_access(&keys, tok, NOW + 2, &out), 0);
+
+	/* A key set where k1 has other bytes: the remembered token is not trusted. */
+	struct jwt_keys swapped = {.n = 1};
+	snprintf(swapped.k[0].kid, sizeof swapped.k[0].kid, "%s", "k1");
+	memcpy(swapped.k[0].key, key_foreign, sizeof key_foreign);
+	swapped.k[0].len = sizeof key_foreign;
+	assert_int_equal(jwt_verify_access(&swapped, tok, NOW + 2, &out), -1);
+	/* k1 gone from the set: neither. */
+	struct jwt_keys only_k2 = {.n = 1};
+	only_k2.k[0] = keys.k[1];
+	assert_int_equal(jwt_verify_access(&only_k2, tok, NOW + 2, &out), -1);
+	/* and back under the real keys it still verifies */
+	assert_int_equal(jwt_verify_access(&keys, tok, NOW + 2, &out), 0);
+
+	/* One changed byte in the signature is another token: checked in full, refused. */
+	size_t n = strlen(tok);
+	tok[n - 2] = tok[n - 2] == 'A' ? 'B' : 'A';
+	assert_int_equal(jwt_verify_access(&keys, tok, NOW + 2, &out), -1);
+	free(tok);
+
+	/* Many distinct tokens evict each other; every one still verifies. */
+	char *many[200];
+	for (int i = 0; i < 200; i++) {
+		many[i] = jwt_issue_access(&keys, &c, NOW + i, TTL);
+		assert_non_null(many[i]);
+		assert_int_equal(jwt_verify_access(&keys, many[i], NOW + i, &out), 0);
+	}
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(jwt_verify_access(&keys, many[i], NOW + 200, &out), 0);
+		assert_int_equal(out.iat, NOW + i);
+		free(many[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1156,6 +1212,7 @@ int main(void)
 	        cmocka_unit_test(test_crafted_baseline_verifies),
 	        cmocka_unit_test(test_wrong_key),
 	        cmocka_unit_test(test_rotation),
+	        cmocka_unit_test(test_cache),
 	        cmocka_unit_test(test_alg_none),
 	        cmocka_unit_test(test_other_algs),
 	        cmocka_unit_test(test_payload_altered),
