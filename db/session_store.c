@@ -49,19 +49,6 @@ enum store_status session_revoke_user(struct db *db, const char *user_id, const 
 	return step_done(st);
 }
 
-enum store_status session_check(struct db *db, const char *id, const char *user_id)
-{
-	static const char sql[] = "SELECT 1 FROM sessions WHERE id = :id AND user_id = :user_id AND revoked_at IS NULL";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return STORE_DB;
-	db_bind_text(st, ":id", id);
-	db_bind_text(st, ":user_id", user_id);
-	int rc = sqlite3_step(st);
-	db_stmt_done(st);
-	return db_row_status(rc);
-}
-
 enum store_status refresh_insert(struct db *db, const uint8_t hash[32], const char *session_id, long long now,
                                  long long expires_at)
 {

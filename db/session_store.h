@@ -24,8 +24,6 @@ enum store_status session_revoke(struct db *db, const char *id, const char *reas
 /* Revokes every live session of user_id except keep_id (may be NULL). */
 enum store_status session_revoke_user(struct db *db, const char *user_id, const char *keep_id, const char *reason,
                                       long long now);
-/* STORE_OK when the session exists, belongs to user_id and is not revoked. */
-enum store_status session_check(struct db *db, const char *id, const char *user_id);
 
 enum store_status refresh_insert(struct db *db, const uint8_t hash[32], const char *session_id, long long now,
                                  long long expires_at);

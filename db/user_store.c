@@ -55,6 +55,19 @@ enum store_status user_store_get(struct db *db, const char *id, const char *scop
 	return get_one(st, out, NULL, 0);
 }
 
+enum store_status user_store_get_signed_in(struct db *db, const char *id, const char *session_id, struct user *out)
+{
+	static const char sql[] = "SELECT " USER_COLUMNS " FROM users u JOIN orgs o ON o.id = u.org_id"
+	                          " WHERE u.id = :id AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = :sid AND"
+	                          " s.user_id = u.id AND s.revoked_at IS NULL)";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (!st)
+		return STORE_DB;
+	db_bind_text(st, ":id", id);
+	db_bind_text(st, ":sid", session_id);
+	return get_one(st, out, NULL, 0);
+}
+
 enum store_status user_store_get_login(struct db *db, const char *username, struct user *out, char *hash,
                                        size_t hashlen)
 {

@@ -36,6 +36,9 @@ struct user_filter {
 
 enum store_status user_store_get(struct db *db, const char *id, const char *scope, const char *scope_end,
                                  struct user *out);
+/* A request's caller: the user, when session_id is theirs and not revoked
+ * (STORE_NOT_FOUND otherwise). One statement on every authenticated request. */
+enum store_status user_store_get_signed_in(struct db *db, const char *id, const char *session_id, struct user *out);
 
 /* For login: by username (case-insensitive), with the password hash. */
 enum store_status user_store_get_login(struct db *db, const char *username, struct user *out, char *hash,

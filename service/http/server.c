@@ -336,11 +336,9 @@ static int authenticate_or_reply(struct req *req)
 	if (!db)
 		return -1;
 	struct user u;
-	enum store_status s = user_store_get(db, c.sub, "/", "0", &u);
+	enum store_status s = user_store_get_signed_in(db, c.sub, c.sid, &u);
 	if (s == STORE_OK && (u.disabled || u.token_version != c.tv))
 		s = STORE_NOT_FOUND;
-	if (s == STORE_OK)
-		s = session_check(db, c.sid, c.sub);
 	if (s != STORE_OK) {
 		req->body_unread = has_body(req);
 		if (s == STORE_DB)
