@@ -138,16 +138,18 @@ enum store_status photo_insert(struct db *db, struct photo_row *p)
 	return s;
 }
 
-char *photo_missing_ids(struct db *db, const char *ids_json)
+/* The photo ids a visit's answers cite (:answers, its stored JSON text), in
+ * order: rank orders them by answer, then place in the answer. */
+#define CITED_PHOTO_IDS                                                                                                \
+	"SELECT p.value AS value, (a.key << 20) + p.key AS rank FROM json_each(:answers) a,"                          \
+	" json_each(a.value, '$.photo_ids') p WHERE a.type = 'object' AND p.type = 'text'"
+
+static char *missing_query(struct db *db, const char *sql, const char *param, const char *json)
 {
-	static const char sql[] =
-	        "SELECT coalesce(json_group_array(value), '[]') FROM (SELECT j.value AS value"
-	        " FROM json_each(:ids) j WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.id = j.value)"
-	        " GROUP BY j.value ORDER BY min(j.key))";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return NULL;
-	db_bind_text(st, ":ids", ids_json);
+	db_bind_text(st, param, json);
 	char *out = NULL;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const unsigned char *v = sqlite3_column_text(st, 0);
@@ -155,6 +157,23 @@ char *photo_missing_ids(struct db *db, const char *ids_json)
 	}
 	db_stmt_done(st);
 	return out;
+}
+
+char *photo_missing_ids(struct db *db, const char *ids_json)
+{
+	static const char sql[] =
+	        "SELECT coalesce(json_group_array(value), '[]') FROM (SELECT j.value AS value"
+	        " FROM json_each(:ids) j WHERE NOT EXISTS (SELECT 1 FROM photos p WHERE p.id = j.value)"
+	        " GROUP BY j.value ORDER BY min(j.key))";
+	return missing_query(db, sql, ":ids", ids_json);
+}
+
+char *photo_missing_cited(struct db *db, const char *answers)
+{
+	static const char sql[] = "SELECT coalesce(json_group_array(value), '[]') FROM (SELECT c.value AS value FROM"
+	                          " (" CITED_PHOTO_IDS ") c WHERE NOT EXISTS (SELECT 1 FROM photos ph WHERE ph.id ="
+	                          " c.value) GROUP BY c.value ORDER BY min(c.rank))";
+	return missing_query(db, sql, ":answers", answers);
 }
 
 long long photo_count_for(struct db *db, const char *inspection_id, const char *finding_id, const char *task_id,
@@ -344,16 +363,16 @@ long long photo_exact_elsewhere(struct db *db, const struct photo_row *p, const 
 	return n;
 }
 
-enum store_status photo_ids_of_inspection(struct db *db, const char *inspection_id, const char *extra_ids, json_t *out)
+enum store_status photo_ids_of_inspection(struct db *db, const char *inspection_id, const char *answers, json_t *out)
 {
 	static const char sql[] = "SELECT id FROM photos WHERE inspection_id = :insp OR finding_id IN (SELECT id FROM"
 	                          " findings WHERE inspection_id = :insp AND deleted = 0) OR id IN (SELECT value FROM"
-	                          " json_each(:extra)) ORDER BY uploaded_at, id";
+	                          " (" CITED_PHOTO_IDS ")) ORDER BY uploaded_at, id";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;
 	db_bind_text(st, ":insp", inspection_id);
-	db_bind_text(st, ":extra", extra_ids ? extra_ids : "[]");
+	db_bind_text(st, ":answers", answers ? answers : "[]");
 	return ids_query(st, out);
 }
 

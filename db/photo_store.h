@@ -59,10 +59,10 @@ long long photo_exact_elsewhere(struct db *db, const struct photo_row *p, const 
 enum store_status photo_dupes_near(struct db *db, const struct photo_row *p, const struct photo_context *c,
                                    int max_distance, json_t *out);
 /* Ids of the uploaded photos evidencing inspection_id (its own, its
- * findings', and extra_ids: a JSON array text of ids its answers cite) or
- * task_id (its own, its reports', and those its reports cite that their
+ * findings', and those its answers — the stored answers JSON text — cite)
+ * or task_id (its own, its reports', and those its reports cite that their
  * author uploaded). */
-enum store_status photo_ids_of_inspection(struct db *db, const char *inspection_id, const char *extra_ids, json_t *out);
+enum store_status photo_ids_of_inspection(struct db *db, const char *inspection_id, const char *answers, json_t *out);
 enum store_status photo_ids_of_task(struct db *db, const char *task_id, json_t *out);
 enum store_status photo_insert(struct db *db, struct photo_row *p);
 /* Photos whose bytes have this SHA-256 (-1 on error). */
@@ -75,5 +75,8 @@ long long photo_count_for(struct db *db, const char *inspection_id, const char *
  * once each, in order of first appearance: a JSON array text (malloc'ed),
  * or NULL on a database error. */
 char *photo_missing_ids(struct db *db, const char *ids_json);
+/* The same for the photo_ids of every answer in answers (a visit's stored
+ * answers JSON text). */
+char *photo_missing_cited(struct db *db, const char *answers);
 
 #endif

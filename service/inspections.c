@@ -25,6 +25,7 @@
 #include "base/xalloc.h"
 #include "checklist.h"
 #include "crypto.h"
+#include "jw.h"
 #include "obs_store.h"
 #include "org_store.h"
 #include "photo_store.h"
@@ -48,8 +49,8 @@ static json_t *text_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-/* The photo ids an inspection's answers (or a finding) reference that no
- * uploaded photo has yet: the phone still owes them. NULL on a database error. */
+/* The photo ids a finding references that no uploaded photo has yet: the
+ * phone still owes them. NULL on a database error. */
 static json_t *missing_photos(struct db *db, const json_t *ids)
 {
 	if (json_array_size(ids) == 0)
@@ -62,52 +63,104 @@ static json_t *missing_photos(struct db *db, const json_t *ids)
 	return out;
 }
 
-/* Every photo id of an answers array, in order. */
-static json_t *answer_photo_ids(const json_t *answers)
+/*
+ * The answers a visit stores may cite photos. They are stored compact
+ * (JSON_OUT, by inspection_save), where a non-empty photo_ids array always
+ * reads "photo_ids":[" — inside a string a quote is escaped — so a visit
+ * citing none, most of them, needs no query; a false positive only costs one.
+ */
+static const char *cited_or_none(const char *answers)
+{
+	return answers && strstr(answers, "\"photo_ids\":[\"") ? answers : "[]";
+}
+
+/* Of the photos the answers cite, those not uploaded yet: JSON text
+ * (malloc'ed), NULL on a database error. */
+static char *answers_missing_photos(struct db *db, const char *answers)
+{
+	const char *cited = cited_or_none(answers);
+	return cited == answers ? photo_missing_cited(db, cited) : xstrdup("[]");
+}
+
+/* The photos evidencing a visit: its own, its findings', those its answers cite. */
+static json_t *inspection_evidence(struct req *req, struct db *db, const struct inspection_row *r)
 {
 	json_t *ids = json_array();
-	size_t i, k;
-	json_t *a, *id;
-	json_array_foreach((json_t *)answers, i, a) json_array_foreach(json_object_get(a, "photo_ids"), k, id)
-	        json_array_append(ids, id);
-	return ids;
-}
-
-static json_t *answers_missing_photos(struct db *db, const json_t *answers)
-{
-	json_t *ids = answer_photo_ids(answers);
-	json_t *missing = missing_photos(db, ids);
+	if (photo_ids_of_inspection(db, r->id, cited_or_none(r->answers), ids) != STORE_OK)
+		json_array_clear(ids);
+	json_t *summary = evidence_summary(req, db, ids);
 	json_decref(ids);
-	return missing;
+	return summary;
 }
 
+/*
+ * A visit as the API shows it, written straight into the response: the
+ * stored answers, score and location — JSON text inspection_save and the
+ * field readers composed with json_dumps; obs_store writes those columns
+ * from nothing else — are copied as they are. With req, a
+ * single visit: also its evidence summary and acknowledgement. -1 on a
+ * database error.
+ */
+static int write_inspection(struct jw *w, struct req *req, struct db *db, const struct inspection_row *r)
+{
+	jw_open(w, NULL, '{');
+	jw_str(w, "id", r->id);
+	if (r->deleted) {
+		jw_bool(w, "deleted", 1);
+		jw_int(w, "version", r->version);
+		jw_str(w, "updated_at", r->updated_at);
+		jw_close(w, '}');
+		return 0;
+	}
+	char *missing = answers_missing_photos(db, r->answers);
+	if (!missing)
+		return -1;
+	jw_str(w, "org_id", r->org_id);
+	jw_str(w, "org_name", r->org_name);
+	jw_text(w, "round_id", r->round_id);
+	jw_str(w, "template_id", r->template_id);
+	jw_str(w, "inspector_id", r->inspector_id);
+	jw_str(w, "inspector_name", r->inspector_name);
+	jw_str(w, "status", r->status);
+	jw_text(w, "started_at", r->started_at);
+	jw_text(w, "finished_at", r->finished_at);
+	jw_raw(w, "location", r->location, "null");
+	jw_raw(w, "answers", r->answers, "[]");
+	jw_text(w, "notes", r->notes);
+	jw_text(w, "return_reason", r->return_reason);
+	jw_raw(w, "score", r->score, "{}");
+	jw_text(w, "submitted_at", r->submitted_at);
+	jw_text(w, "reviewed_at", r->reviewed_at);
+	jw_text(w, "reviewed_by", r->reviewed_by);
+	jw_int(w, "version", r->version);
+	jw_str(w, "created_at", r->created_at);
+	jw_str(w, "updated_at", r->updated_at);
+	jw_raw(w, "missing_photo_ids", missing, "[]");
+	free(missing);
+	if (req) {
+		json_t *evidence = inspection_evidence(req, db, r);
+		json_t *ack = inspection_evidence_ack(db, r->id);
+		jw_value(w, "evidence", evidence);
+		if (ack)
+			jw_value(w, "evidence_ack", ack);
+		else
+			jw_null(w, "evidence_ack");
+		json_decref(evidence);
+		json_decref(ack);
+	}
+	jw_close(w, '}');
+	return 0;
+}
+
+/* The same as a Jansson value (for a 412's "current"); NULL on failure. */
 static json_t *inspection_json(struct db *db, const struct inspection_row *r)
 {
-	if (r->deleted)
-		return json_pack("{s:s, s:b, s:I, s:s}", "id", r->id, "deleted", 1, "version", (json_int_t)r->version,
-		                 "updated_at", r->updated_at);
-	json_t *answers = parse_or(r->answers, json_array()); /* parsed once: rendered and checked */
-	json_t *missing = answers_missing_photos(db, answers);
-	if (!missing) {
-		json_decref(answers);
-		return NULL;
-	}
-	json_t *out = json_pack(
-	        "{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-	        " s:I, s:s, s:s}",
-	        "id", r->id, "org_id", r->org_id, "org_name", r->org_name, "round_id", text_or_null(r->round_id),
-	        "template_id", r->template_id, "inspector_id", r->inspector_id, "inspector_name", r->inspector_name,
-	        "status", r->status, "started_at", text_or_null(r->started_at), "finished_at",
-	        text_or_null(r->finished_at), "location", parse_or(r->location, json_null()), "answers", answers,
-	        "notes", text_or_null(r->notes), "return_reason", text_or_null(r->return_reason), "score",
-	        parse_or(r->score, json_object()), "submitted_at", text_or_null(r->submitted_at), "reviewed_at",
-	        text_or_null(r->reviewed_at), "reviewed_by", text_or_null(r->reviewed_by), "version",
-	        (json_int_t)r->version, "created_at", r->created_at, "updated_at", r->updated_at);
-	if (out)
-		json_object_set_new(out, "missing_photo_ids", missing);
-	else
-		json_decref(missing);
-	return out;
+	struct buf b = BUF_INIT;
+	struct jw w;
+	jw_init(&w, &b);
+	json_t *j = write_inspection(&w, NULL, db, r) == 0 ? json_loadb(b.data, b.len, 0, NULL) : NULL;
+	buf_release(&b);
+	return j;
 }
 
 static json_t *finding_json(struct db *db, const struct finding_row *f)
@@ -129,40 +182,18 @@ static json_t *finding_json(struct db *db, const struct finding_row *f)
 	                 (json_int_t)f->version, "created_at", f->created_at, "updated_at", f->updated_at);
 }
 
-/* The photos evidencing a visit: its own, its findings', those its answers cite. */
-static json_t *inspection_photo_ids(struct db *db, const struct inspection_row *r)
-{
-	json_t *answers = parse_or(r->answers, json_array());
-	json_t *cited = answer_photo_ids(answers);
-	char *extra = json_dumps(cited, JSON_COMPACT);
-	json_t *ids = json_array();
-	if (photo_ids_of_inspection(db, r->id, extra, ids) != STORE_OK)
-		json_array_clear(ids);
-	free(extra);
-	json_decref(cited);
-	json_decref(answers);
-	return ids;
-}
-
-static json_t *inspection_evidence(struct req *req, struct db *db, const struct inspection_row *r)
-{
-	json_t *ids = inspection_photo_ids(db, r);
-	json_t *summary = evidence_summary(req, db, ids);
-	json_decref(ids);
-	return summary;
-}
-
 static void reply_inspection(struct req *req, int status, const struct inspection_row *r)
 {
 	set_etag(req, r->version);
-	struct db *db = server_worker_db(req->conn);
-	json_t *j = inspection_json(db, r);
-	if (j && !r->deleted) { /* a single visit carries its evidence and any acknowledgement */
-		json_object_set_new(j, "evidence", inspection_evidence(req, db, r));
-		json_t *ack = inspection_evidence_ack(db, r->id);
-		json_object_set_new(j, "evidence_ack", ack ? ack : json_null());
+	struct buf b = BUF_INIT;
+	struct jw w;
+	jw_init(&w, &b);
+	if (write_inspection(&w, r->deleted ? NULL : req, server_worker_db(req->conn), r) != 0) {
+		buf_release(&b);
+		reply_store_error(req, STORE_DB);
+		return;
 	}
-	reply_json_new(req, status, j);
+	reply_json_writer(req, status, &w);
 }
 
 /* ---- loading and permission ----------------------------------------------------------- */
@@ -535,27 +566,67 @@ static void reply_reloaded(struct req *req, struct db *db, int status, const cha
 /* ---- handlers ------------------------------------------------------------------------------- */
 
 /* A page being collected: inspections and findings alike. */
+/* A list page written straight into the response, in one read snapshot:
+ * list_begin, the store's list call with a collect callback, list_reply. */
 struct list_ctx {
 	struct db *db;
-	json_t *items;
-	int count, failed;
+	struct buf b;
+	struct jw w;
+	int count, failed, in_read;
 	char last_key[24], last_id[37];
-	long long last_seq;
+	long long last_seq, snapshot;
 };
+
+static enum store_status list_begin(struct list_ctx *c, struct db *db)
+{
+	memset(c, 0, sizeof *c);
+	c->db = db;
+	jw_init(&c->w, &c->b);
+	jw_open(&c->w, NULL, '{');
+	jw_open(&c->w, "items", '[');
+	enum store_status st = db_begin_read(db);
+	c->in_read = st == STORE_OK;
+	if (c->in_read)
+		c->snapshot = db_current_seq(db);
+	return st;
+}
+
+static void list_reply(struct req *req, struct list_ctx *c, const struct page_query *q, enum store_status st)
+{
+	if (c->in_read)
+		db_commit(c->db);
+	if (st == STORE_OK && c->failed)
+		st = STORE_DB;
+	if (st != STORE_OK) {
+		buf_release(&c->b);
+		reply_store_error(req, st);
+		return;
+	}
+	jw_close(&c->w, ']');
+	page_envelope_close(&c->w, q, c->count, c->last_key, c->last_id, c->last_seq, c->snapshot);
+	reply_json_writer(req, 200, &c->w);
+}
+
+/* After an item was written: the page's position. */
+static void list_item(struct list_ctx *c, const char *created_at, const char *id, long long seq)
+{
+	size_t k = strnlen(created_at, sizeof c->last_key - 1), n = strnlen(id, sizeof c->last_id - 1);
+	memcpy(c->last_key, created_at, k);
+	c->last_key[k] = '\0';
+	memcpy(c->last_id, id, n);
+	c->last_id[n] = '\0';
+	c->last_seq = seq;
+	c->count++;
+}
 
 static int collect(const struct inspection_row *r, void *ctx)
 {
 	struct list_ctx *c = ctx;
-	json_t *j = inspection_json(c->db, r);
-	if (!j) { /* a stored document that cannot be rendered: fail loudly, never drop it */
+	if (write_inspection(&c->w, NULL, c->db, r) != 0) { /* fail loudly, never drop a visit */
 		c->failed = 1;
 		return 1;
 	}
-	json_array_append_new(c->items, j);
-	snprintf(c->last_key, sizeof c->last_key, "%s", r->created_at);
-	snprintf(c->last_id, sizeof c->last_id, "%s", r->id);
-	c->last_seq = r->seq;
-	c->count++;
+	list_item(c, r->created_at, r->id, r->seq);
 	return 0;
 }
 
@@ -601,22 +672,11 @@ void inspections_list(struct req *req)
 		return;
 	struct iscope s;
 	iscope_of(&req->principal, &s);
-	struct list_ctx c = {db, json_array(), 0, 0, "", "", 0};
-	long long snapshot = -1;
-	enum store_status st = db_begin_read(db);
-	if (st == STORE_OK) {
-		snapshot = db_current_seq(db);
+	struct list_ctx c;
+	enum store_status st = list_begin(&c, db);
+	if (st == STORE_OK)
 		st = inspection_list(db, &s.sc, &f, &q.page, collect, &c);
-		db_commit(db);
-	}
-	if (st == STORE_OK && c.failed)
-		st = STORE_DB;
-	if (st != STORE_OK) {
-		json_decref(c.items);
-		reply_store_error(req, st);
-		return;
-	}
-	reply_json_new(req, 200, page_envelope(&q, c.items, c.count, c.last_key, c.last_id, c.last_seq, snapshot));
+	list_reply(req, &c, &q, st);
 }
 
 void inspections_get(struct req *req)
@@ -922,13 +982,14 @@ void inspections_submit(struct req *req)
 		goto out;
 	}
 	have_cl = 1;
-	json_t *answers = parse_or(r.answers, json_array());
-	json_t *owed = answers_missing_photos(db, answers);
+	char *owed_text = answers_missing_photos(db, r.answers);
+	json_t *owed = owed_text ? json_loads(owed_text, 0, NULL) : NULL;
+	free(owed_text);
 	if (!owed) {
-		json_decref(answers);
 		reply_store_error(req, STORE_DB);
 		goto out;
 	}
+	json_t *answers = parse_or(r.answers, json_array());
 	json_t *missing = checklist_missing(&cl, answers, owed);
 	json_decref(answers);
 	json_decref(owed);
@@ -1084,11 +1145,9 @@ static int collect_finding(const struct finding_row *f, void *ctx)
 		c->failed = 1;
 		return 1;
 	}
-	json_array_append_new(c->items, j);
-	snprintf(c->last_key, sizeof c->last_key, "%s", f->created_at);
-	snprintf(c->last_id, sizeof c->last_id, "%s", f->id);
-	c->last_seq = f->seq;
-	c->count++;
+	jw_value(&c->w, NULL, j);
+	json_decref(j);
+	list_item(c, f->created_at, f->id, f->seq);
 	return 0;
 }
 
@@ -1104,23 +1163,12 @@ void findings_list(struct req *req)
 	struct inspection_row r;
 	if (!db || load_or_reply(req, db, "id", &r) != 0)
 		return;
-	struct list_ctx c = {db, json_array(), 0, 0, "", "", 0};
-	long long snapshot = -1;
-	enum store_status s = db_begin_read(db);
-	if (s == STORE_OK) {
-		snapshot = db_current_seq(db);
+	struct list_ctx c;
+	enum store_status s = list_begin(&c, db);
+	if (s == STORE_OK)
 		s = finding_list(db, r.id, &q.page, collect_finding, &c);
-		db_commit(db);
-	}
-	if (s == STORE_OK && c.failed)
-		s = STORE_DB;
 	inspection_row_release(&r);
-	if (s != STORE_OK) {
-		json_decref(c.items);
-		reply_store_error(req, s);
-		return;
-	}
-	reply_json_new(req, 200, page_envelope(&q, c.items, c.count, c.last_key, c.last_id, c.last_seq, snapshot));
+	list_reply(req, &c, &q, s);
 }
 
 static const char *const severities[] = {"low", "medium", "high", NULL};

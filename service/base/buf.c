@@ -38,7 +38,10 @@ void buf_adds(struct buf *b, const char *s)
 
 void buf_addc(struct buf *b, char c)
 {
-	buf_add(b, &c, 1);
+	if (b->len + 2 > b->cap)
+		buf_grow(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
 }
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
@@ -93,41 +96,56 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-void buf_add_json_string(struct buf *b, const char *s, size_t len)
+/* The escape of an ASCII byte that cannot appear raw in a JSON string, into
+ * out (at most 6 bytes); 0 for a byte that can. */
+static size_t json_escape(unsigned char c, char out[6])
 {
 	static const char hex[] = "0123456789abcdef";
+	switch (c) {
+	case '"': memcpy(out, "\\\"", 2); return 2;
+	case '\\': memcpy(out, "\\\\", 2); return 2;
+	case '\n': memcpy(out, "\\n", 2); return 2;
+	case '\r': memcpy(out, "\\r", 2); return 2;
+	case '\t': memcpy(out, "\\t", 2); return 2;
+	default:
+		if (c >= 0x20 && c != 0x7f)
+			return 0;
+		memcpy(out, "\\u00", 4);
+		out[4] = hex[c >> 4];
+		out[5] = hex[c & 15];
+		return 6;
+	}
+}
+
+void buf_add_json_string(struct buf *b, const char *s, size_t len)
+{
 	const unsigned char *u = (const unsigned char *)s;
 	buf_grow(b, len + 2);
 	buf_addc(b, '"');
-	for (size_t i = 0; i < len;) {
+	/* Runs of bytes that need no escape (printable ASCII, valid UTF-8) are
+	 * copied at once: responses are mostly such text. */
+	size_t run = 0, i = 0;
+	while (i < len) {
 		unsigned char c = u[i];
+		char esc[6];
+		size_t n;
 		if (c >= 0x80) {
-			size_t n = utf8_seq_len(u + i, len - i);
-			if (n == 0) {
-				buf_add(b, "\\ufffd", 6); /* invalid byte: U+FFFD, never raw */
-				i++;
-			} else {
-				buf_add(b, u + i, n);
-				i += n;
+			size_t seq = utf8_seq_len(u + i, len - i);
+			if (seq) {
+				i += seq;
+				continue;
 			}
+			memcpy(esc, "\\ufffd", 6); /* invalid byte: U+FFFD, never raw */
+			n = 6;
+		} else if ((n = json_escape(c, esc)) == 0) {
+			i++;
 			continue;
 		}
-		switch (c) {
-		case '"': buf_add(b, "\\\"", 2); break;
-		case '\\': buf_add(b, "\\\\", 2); break;
-		case '\n': buf_add(b, "\\n", 2); break;
-		case '\r': buf_add(b, "\\r", 2); break;
-		case '\t': buf_add(b, "\\t", 2); break;
-		default:
-			if (c < 0x20 || c == 0x7f) {
-				char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-				buf_add(b, esc, sizeof esc);
-			} else {
-				buf_addc(b, (char)c);
-			}
-		}
-		i++;
+		buf_add(b, u + run, i - run);
+		buf_add(b, esc, n);
+		run = ++i;
 	}
+	buf_add(b, u + run, len - run);
 	buf_addc(b, '"');
 }
 

@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "crypto.h"
+#include "jw.h"
 #include "org_store.h"
 
 void verr_init(struct verr *v)
@@ -524,8 +525,9 @@ static json_t *opaque_json(char tag, const char *rest)
 	return j;
 }
 
-json_t *page_envelope(const struct page_query *q, json_t *items, int count, const char *last_key, const char *last_id,
-                      long long last_seq, long long snapshot_seq)
+/* next_cursor[, sync_token] of a page into out. */
+static void page_cursors(json_t *out, const struct page_query *q, int count, const char *last_key, const char *last_id,
+                         long long last_seq, long long snapshot_seq)
 {
 	int full = count == q->page.limit && count > 0;
 	json_t *next = json_null();
@@ -537,7 +539,7 @@ json_t *page_envelope(const struct page_query *q, json_t *items, int count, cons
 		snprintf(buf, sizeof buf, "%s\x1f%s", last_key, last_id);
 		next = opaque_json('k', buf);
 	}
-	json_t *out = json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+	json_object_set_new(out, "next_cursor", next);
 	if (q->page.sync) {
 		/* Mid-paging the token is the last row's; on the last page, what the
 		 * snapshot had seen, so nothing committed before it is skipped. */
@@ -547,5 +549,25 @@ json_t *page_envelope(const struct page_query *q, json_t *items, int count, cons
 		snprintf(buf, sizeof buf, "%lld", token);
 		json_object_set_new(out, "sync_token", opaque_json('t', buf));
 	}
+}
+
+json_t *page_envelope(const struct page_query *q, json_t *items, int count, const char *last_key, const char *last_id,
+                      long long last_seq, long long snapshot_seq)
+{
+	json_t *out = json_pack("{s:o}", "items", items);
+	if (out)
+		page_cursors(out, q, count, last_key, last_id, last_seq, snapshot_seq);
 	return out;
+}
+
+void page_envelope_close(struct jw *w, const struct page_query *q, int count, const char *last_key,
+                         const char *last_id, long long last_seq, long long snapshot_seq)
+{
+	json_t *rest = json_object();
+	page_cursors(rest, q, count, last_key, last_id, last_seq, snapshot_seq);
+	const char *key;
+	json_t *v;
+	json_object_foreach(rest, key, v) jw_value(w, key, v);
+	json_decref(rest);
+	jw_close(w, '}');
 }

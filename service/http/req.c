@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "jw.h"
 #include "problem.h"
 #include "server.h"
 
@@ -142,12 +143,6 @@ void req_flush(struct req *req)
 	buf_release(&req->held);
 }
 
-static int dump_to_buf(const char *data, size_t len, void *ud)
-{
-	buf_add(ud, data, len);
-	return 0;
-}
-
 void reply_json_new(struct req *req, int status, json_t *value)
 {
 	if (!value) { /* a json_pack that failed: a bug, never an empty 200 */
@@ -155,10 +150,8 @@ void reply_json_new(struct req *req, int status, json_t *value)
 		reply_problem(req, 500, "internal_error", NULL, NULL);
 		return;
 	}
-	/* One pass into a growing buffer (json_dumpb would serialise twice:
-	 * once for the size, once for the bytes). */
 	struct buf text = BUF_INIT;
-	int rc = json_dump_callback(value, dump_to_buf, &text, JSON_OUT);
+	int rc = buf_add_json(&text, value);
 	json_decref(value);
 	if (rc != 0) {
 		buf_release(&text);
@@ -167,6 +160,18 @@ void reply_json_new(struct req *req, int status, json_t *value)
 	}
 	reply_send(req, status, "application/json; charset=utf-8", text.data, text.len, 1);
 	buf_release(&text);
+}
+
+void reply_json_writer(struct req *req, int status, struct jw *w)
+{
+	if (w->failed || w->depth != 0) {
+		log_msg(LOG_ERROR, "http", "response document could not be written");
+		buf_release(w->b);
+		reply_problem(req, 500, "internal_error", NULL, NULL);
+		return;
+	}
+	reply_send(req, status, "application/json; charset=utf-8", w->b->data, w->b->len, 1);
+	buf_release(w->b);
 }
 
 void reply_problem(struct req *req, int status, const char *code, const json_t *extra, const char *detail_fmt, ...)

@@ -81,6 +81,9 @@ void req_flush(struct req *req);
 
 /* JSON body (compact). Takes ownership of value. */
 void reply_json_new(struct req *req, int status, json_t *value);
+/* The document a JSON writer built (jw.h); releases its buffer. */
+struct jw;
+void reply_json_writer(struct req *req, int status, struct jw *w);
 
 /*
  * problem+json with the given code. detail is a printf format (may be NULL).
