@@ -659,7 +659,19 @@ enum store_status inspection_list(struct db *db, const struct inspection_scope *
 	        " AND i.seq > :after_seq AND (:since_ts IS NULL OR i.updated_at >= :since_ts)"
 	        " ORDER BY i.seq LIMIT :limit";
 #undef INSPECTION_LIST_WHERE
-	sqlite3_stmt *st = db_stmt(db, p->sync ? sync_sql : list_sql);
+	/* An inspector's page: a page of their own visits (inspections_inspector)
+	 * and one of their rounds' (inspections_round_created), merged. Walking
+	 * inspections_created with the visibility test read every visit in the
+	 * city for a page of one inspector's: 0.3 s at 100,000. */
+#define INSPECTOR_PAGE(t)                                                                                              	" AND " t ".deleted = 0 AND (" t ".created_at, " t ".id) > (:after_key, :after_id)"                          	" AND (:status IS NULL OR " t ".status = :status) AND (:org_id IS NULL OR " t ".org_id = :org_id)"            	" AND (:round_id IS NULL OR " t ".round_id = :round_id)"                                                      	" AND (:inspector_id IS NULL OR " t ".inspector_id = :inspector_id)"                                          	" ORDER BY " t ".created_at, " t ".id LIMIT :limit"
+	static const char inspector_sql[] =
+	        "SELECT " INSPECTION_COLUMNS INSPECTION_FROM " WHERE i.rowid IN ("
+	        "SELECT rowid FROM (SELECT m.rowid FROM inspections m WHERE m.inspector_id = :user" INSPECTOR_PAGE("m")
+	        ") UNION SELECT rowid FROM (SELECT r.rowid FROM round_inspectors ri JOIN inspections r ON r.round_id ="
+	        " ri.round_id WHERE ri.user_id = :user" INSPECTOR_PAGE("r") ")) ORDER BY i.created_at, i.id LIMIT :limit";
+#undef INSPECTOR_PAGE
+	const char *sql = p->sync ? sync_sql : sc && sc->mode == 2 ? inspector_sql : list_sql;
+	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;
 	bind_inspection_scope(st, sc);

@@ -1170,6 +1170,96 @@ static void test_lists(void **state)
 	http_resp_release(&r);
 }
 
+/* The items of list whose inspector is who or whose round is one of rounds. */
+static json_t *visible_to_inspector(const json_t *list, const char *who, const char *const *rounds)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *it;
+	json_array_foreach(list, i, it)
+	{
+		int in_round = 0;
+		const char *rid = json_string_value(json_object_get(it, "round_id"));
+		for (const char *const *r = rounds; rid && *r; r++)
+			in_round |= strcmp(rid, *r) == 0;
+		if (in_round || strcmp(jstr(it, "inspector_id"), who) == 0)
+			json_array_append(out, it);
+	}
+	return out;
+}
+
+/* Fails unless the ids of got are those of want, in the same order. */
+static void assert_same_ids(const char *what, const json_t *got, const json_t *want)
+{
+	if (json_array_size(got) != json_array_size(want))
+		fail_msg("%s: %zu visits listed, expected %zu", what, json_array_size(got), json_array_size(want));
+	for (size_t i = 0; i < json_array_size(want); i++)
+		if (strcmp(jstr(json_array_get(got, i), "id"), jstr(json_array_get(want, i), "id")) != 0)
+			fail_msg("%s: item %zu is %s, expected %s", what, i, jstr(json_array_get(got, i), "id"),
+			         jstr(json_array_get(want, i), "id"));
+}
+
+/* An inspector's list is their own visits and their rounds' visits by
+ * anyone, merged in (created_at, id) order across pages of any size
+ * (db/obs_store.c reads the two index ranges and merges them). */
+static void test_inspector_list_merge(void **state)
+{
+	(void)state;
+	/* A second round over A1 and A2 with insp.a and insp.city: visits by
+	 * both, interleaved in time, and insp.a's own visits outside rounds. */
+	char r2[ID_LEN], id[ID_LEN];
+	const char *insp_a = crew.cast.inspector.access;
+	json_decref(round_create(&srv, sup, "2023-04", "东山镇四月观摩",
+	                         (const char *const[]){crew.tree.village_a1, crew.tree.village_a2, NULL},
+	                         (const char *const[]){crew.cast.inspector.user_id, crew.insp_city.user_id, NULL}, r2));
+	for (int i = 0; i < 3; i++) {
+		json_decref(inspection_create(&srv, insp_a, crew.tree.village_a1, r2, NULL, NULL, id));
+		json_decref(inspection_create(&srv, insp, crew.tree.village_a2, r2, NULL, NULL, id));
+		json_decref(inspection_create(&srv, insp_a, crew.tree.village_a2, NULL, QIQIANG_TEMPLATE_ID, NULL, id));
+		json_decref(inspection_create(&srv, insp, crew.tree.village_a1, round_id, NULL, NULL, id));
+	}
+	json_t *all = api_list_all(&srv, "/api/v1/inspections", admin, 200);
+	json_t *want_city = visible_to_inspector(all, crew.insp_city.user_id, (const char *const[]){round_id, r2, NULL});
+	json_t *want_a = visible_to_inspector(all, crew.cast.inspector.user_id, (const char *const[]){r2, NULL});
+	assert_true(json_array_size(want_city) >= 7);
+	assert_true(json_array_size(want_a) >= 10);
+	assert_true(json_array_size(want_city) < json_array_size(all));
+	static const int limits[] = {1, 2, 3, 50};
+	for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++) {
+		json_t *got = api_list_all(&srv, "/api/v1/inspections", insp, limits[k]);
+		assert_same_ids("insp.city", got, want_city);
+		json_decref(got);
+		got = api_list_all(&srv, "/api/v1/inspections", insp_a, limits[k]);
+		assert_same_ids("insp.a", got, want_a);
+		json_decref(got);
+	}
+	/* Filters apply to both halves. */
+	char path[256];
+	json_t *got = api_list_all(
+	        &srv, pathf(path, sizeof path, "/api/v1/inspections?inspector_id=%s", crew.cast.inspector.user_id),
+	        insp, 2);
+	json_t *want = visible_to_inspector(want_city, crew.cast.inspector.user_id, (const char *const[]){NULL});
+	assert_int_equal(json_array_size(want), 3); /* insp.a's visits of round 2 */
+	assert_same_ids("insp.city, insp.a's", got, want);
+	json_decref(got);
+	json_decref(want);
+	got = api_list_all(&srv, pathf(path, sizeof path, "/api/v1/inspections?round_id=%s&org_id=%s", r2,
+	                               crew.tree.village_a1),
+	                   insp, 1);
+	assert_int_equal(json_array_size(got), 3);
+	json_decref(got);
+	got = api_list_all(&srv, "/api/v1/inspections?status=approved", insp_a, 2);
+	assert_int_equal(json_array_size(got), 0);
+	json_decref(got);
+	/* An inspector assigned to nothing of it sees none of it. */
+	got = api_list_all(&srv, "/api/v1/inspections", crew.insp_two.access, 2);
+	assert_int_equal(json_array_size(got), 0);
+	json_decref(got);
+	json_decref(want_city);
+	json_decref(want_a);
+	json_decref(all);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1178,7 +1268,7 @@ int main(void)
 	        cmocka_unit_test(test_create_scope),     cmocka_unit_test(test_workflow),
 	        cmocka_unit_test(test_delete),           cmocka_unit_test(test_auto_findings),
 	        cmocka_unit_test(test_manual_findings),  cmocka_unit_test(test_lists),
-	        cmocka_unit_test(test_clean_shutdown),
+	        cmocka_unit_test(test_inspector_list_merge), cmocka_unit_test(test_clean_shutdown),
 	};
 	return cmocka_run_group_tests_name("api_inspections", tests, group_setup, group_teardown);
 }

@@ -166,6 +166,8 @@ static void exercise(const char *insp_id, const char *case_id, const char *task_
 	/* As the people whose scope narrows the queries. */
 	read_ok(sup, "/api/v1/inspections?status=submitted&limit=1");
 	read_ok(insp, "/api/v1/inspections?updated_since=2020-01-01T00:00:00Z");
+	json_decref(api_list_all(&srv, "/api/v1/inspections", insp, 1)); /* own and the rounds', merged */
+	read_ok(insp, "/api/v1/inspections?status=draft&limit=1");
 	read_ok(insp, "/api/v1/me/assignments");
 	read_ok(cadre, "/api/v1/me/tasks");
 	read_ok(cadre, "/api/v1/me/tasks?status=in_progress&overdue=false&limit=1");
