@@ -36,7 +36,7 @@ static const struct setting settings[] = {
         {"keepalive-timeout-ms", "INSPECTD_KEEPALIVE_TIMEOUT_MS", T_INT, "5000", 0, 600000, OFF(keepalive_ms),
          CONFIG_CMD_SERVE, "how long an idle keep-alive connection may hold a worker"},
         {"request-timeout-ms", "INSPECTD_REQUEST_TIMEOUT_MS", T_INT, "30000", 1000, 3600000, OFF(request_timeout_ms),
-         CONFIG_CMD_SERVE, "socket read/write timeout"},
+         CONFIG_CMD_SERVE, "socket read/write timeout; deadline of a request body (408)"},
         {"max-body", "INSPECTD_MAX_BODY", T_SIZE, "1MiB", 1024, 64LL << 20, OFF(max_body), CONFIG_CMD_SERVE,
          "largest JSON request body (bytes, or with KiB/MiB)"},
         {"cors-origins", "INSPECTD_CORS_ORIGINS", T_ORIGINS, "", 0, 0, OFF(cors_origins), CONFIG_CMD_SERVE,

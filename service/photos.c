@@ -40,7 +40,7 @@ static const char *const text_fields[] = {"id",       "inspection_id", "finding_
 enum { FIELD_VALUE_MAX = 1024, MULTIPART_CHUNK_MAX = 8192 };
 
 /* What went wrong while the body streamed in (0: nothing). */
-enum upload_error { UP_OK = 0, UP_TOO_LARGE, UP_NO_SPACE, UP_IO, UP_MALFORMED, UP_FIELDS };
+enum upload_error { UP_OK = 0, UP_TOO_LARGE, UP_NO_SPACE, UP_IO, UP_MALFORMED, UP_FIELDS, UP_TOO_SLOW };
 
 struct upload {
 	struct req *req;
@@ -129,6 +129,7 @@ static int on_field_get(const char *key, const char *value, size_t valuelen, voi
 		u->error = UP_MALFORMED;
 		return MG_FORM_FIELD_HANDLE_ABORT;
 	}
+	req_body_progress(u->req);
 	if (strcmp(u->current, "file") == 0) {
 		enum blob_result r = blob_writer_write(u->w, value, valuelen);
 		if (r != BLOB_OK) {
@@ -173,6 +174,7 @@ static int read_raw(struct upload *u)
 			u->error = UP_MALFORMED;
 			return -1;
 		}
+		req_body_progress(u->req);
 		r = blob_writer_write(u->w, chunk, (size_t)n);
 		if (r != BLOB_OK) {
 			u->error = from_blob(r);
@@ -480,6 +482,7 @@ static void reply_stream_error(struct req *req, struct upload *u)
 		json_decref(extra);
 		break;
 	}
+	case UP_TOO_SLOW: reply_body_too_slow(req); break;
 	case UP_IO:
 	case UP_OK: reply_problem(req, 500, "internal_error", NULL, NULL); break;
 	}
@@ -517,7 +520,12 @@ void photos_upload(struct req *req)
 	verr_init(&v);
 	struct upload u = {.req = req, .fields = json_object(), .v = &v};
 	struct photo_new n;
+	req_body_watch(req);
 	int ok = multipart ? read_multipart(&u) == 0 : read_raw(&u) == 0;
+	if (req_body_unwatch(req)) { /* whatever the read made of the cut */
+		u.error = UP_TOO_SLOW;
+		ok = 0;
+	}
 	if (!ok) {
 		blob_writer_abort(u.w); /* cleaned up before the answer: the client may look at once */
 		u.w = NULL;

@@ -541,7 +541,7 @@ static int is_offset_stream(const char *ct)
 	return ct && strncasecmp(ct, "application/offset+octet-stream", 31) == 0 && (ct[31] == '\0' || ct[31] == ';');
 }
 
-enum body_outcome { BODY_WHOLE, BODY_SHORT, BODY_TOO_LONG, BODY_NO_SPACE, BODY_IO };
+enum body_outcome { BODY_WHOLE, BODY_SHORT, BODY_SLOW, BODY_TOO_LONG, BODY_NO_SPACE, BODY_IO };
 
 /*
  * Appends the request body to fd at offset, at most room bytes (one more
@@ -555,6 +555,7 @@ static enum body_outcome append_body(struct req *req, struct db *db, const char 
 	char *chunk = xmalloc(CHUNK);
 	enum body_outcome out = BODY_WHOLE;
 	long long renewed = now_s();
+	req_body_watch(req);
 	for (;;) {
 		int n = mg_read(req->conn, chunk, CHUNK);
 		if (n == 0)
@@ -582,12 +583,15 @@ static enum body_outcome append_body(struct req *req, struct db *db, const char 
 		if (out != BODY_WHOLE)
 			break;
 		*got += n;
+		req_body_progress(req);
 		if (now_s() - renewed >= LEASE_RENEW_S) { /* a slow phone: keep the upload ours */
 			renewed = now_s();
 			upload_relock(db, id, renewed + LEASE_S);
 		}
 	}
 	free(chunk);
+	if (req_body_unwatch(req) && (out == BODY_WHOLE || out == BODY_SHORT))
+		return BODY_SLOW; /* cut by the watchdog: what arrived is kept, as for a broken connection */
 	long long declared = req->ri->content_length;
 	if (out == BODY_WHOLE && declared >= 0 && *got != declared)
 		out = BODY_SHORT; /* the connection ended before the declared length */
@@ -734,7 +738,7 @@ static void patch_locked(struct req *req, struct db *db, struct upload_row *u, l
 	const long long from = u->offset;
 	enum body_outcome body = append_body(req, db, u->id, fd, from, room, sha, &got);
 	/* an interrupted chunk's bytes are kept, unless a checksum vouches for the whole chunk */
-	int keep = body == BODY_WHOLE || (body == BODY_SHORT && !has_sum);
+	int keep = body == BODY_WHOLE || ((body == BODY_SHORT || body == BODY_SLOW) && !has_sum);
 	int sum_ok = 1;
 	if (keep && has_sum) {
 		unsigned char digest[EVP_MAX_MD_SIZE];
@@ -787,6 +791,14 @@ static void patch_locked(struct req *req, struct db *db, struct upload_row *u, l
 		add_offset_headers(req, u);
 		reply_problem(req, 400, "bad_request", NULL,
 		              "请求体不完整：已保存 %lld 字节，请从 Upload-Offset 处续传", got);
+		return;
+	case BODY_SLOW:
+		if (have == u->length)
+			break;
+		add_offset_headers(req, u);
+		req->body_unread = 1;
+		reply_problem(req, 408, "request_timeout", NULL,
+		              "数据发送过慢，连接已关闭：已保存 %lld 字节，请从 Upload-Offset 处续传", got);
 		return;
 	case BODY_TOO_LONG:
 		add_offset_headers(req, u);

@@ -55,7 +55,20 @@ struct req {
 	struct buf held;
 	size_t bytes_out;
 	uint64_t start_us;
+	struct watch *watch; /* armed while the body is read (bodywatch.h) */
 };
+
+/*
+ * Reading a request body within the request timeout (bodywatch.h): watch
+ * before the first read, report progress after each chunk of a stream (the
+ * deadline restarts), unwatch when done — 1 when the body came too slowly
+ * and the connection's reading side was cut: answer reply_body_too_slow
+ * (408, and the connection closes).
+ */
+void req_body_watch(struct req *req);
+void req_body_progress(struct req *req);
+int req_body_unwatch(struct req *req);
+void reply_body_too_slow(struct req *req);
 
 /* 1 when s is an acceptable client request id: 1..64 of [A-Za-z0-9._-]. */
 int request_id_is_sane(const char *s);

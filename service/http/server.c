@@ -18,6 +18,7 @@
 #include "api.h"
 #include "base/xalloc.h"
 #include "body.h"
+#include "bodywatch.h"
 #include "bootstrap.h"
 #include "crypto.h"
 #include "db.h"
@@ -223,17 +224,49 @@ static void reply_options(struct req *req, const char *allow)
 	reply_send(req, 204, NULL, NULL, 0, 0);
 }
 
+void req_body_watch(struct req *req)
+{
+	if (!req->watch)
+		req->watch = bodywatch_arm(req->srv->bodywatch, req->ri->remote_addr, req->ri->remote_port,
+		                           req->ri->server_port);
+}
+
+void req_body_progress(struct req *req)
+{
+	bodywatch_renew(req->srv->bodywatch, req->watch);
+}
+
+int req_body_unwatch(struct req *req)
+{
+	int cut = bodywatch_disarm(req->srv->bodywatch, req->watch);
+	req->watch = NULL;
+	return cut;
+}
+
+void reply_body_too_slow(struct req *req)
+{
+	req->body_unread = 1;
+	reply_problem(req, 408, "request_timeout", NULL, "请求体发送过慢（%lld 毫秒内未收到数据），连接已关闭",
+	              req->srv->cfg->request_timeout_ms);
+}
+
 static int mg_read_fn(void *ctx, char *buf, size_t len)
 {
 	return mg_read(ctx, buf, len);
 }
 
-/* Reads the request body into req->body, at most cap bytes. Answers 413/400
- * itself and returns -1 on failure. */
+/* Reads the request body into req->body, at most cap bytes, within the
+ * request timeout. Answers 413/408/400 itself and returns -1 on failure. */
 static int read_body_or_reply(struct req *req, long long cap)
 {
 	long long declared = req->ri->content_length;
-	switch (body_read(&req->body, declared, cap, mg_read_fn, req->conn)) {
+	req_body_watch(req);
+	enum body_result r = body_read(&req->body, declared, cap, mg_read_fn, req->conn);
+	if (req_body_unwatch(req)) {
+		reply_body_too_slow(req);
+		return -1;
+	}
+	switch (r) {
 	case BODY_OK: return 0;
 	case BODY_TOO_LARGE:
 		req->body_unread = 1;
@@ -485,6 +518,41 @@ static void route_request(struct req *req)
 	}
 }
 
+/*
+ * After a handler that left the body unread (a refusal, a cut), civetweb
+ * reads and discards the rest of it — for as long as it keeps coming, a
+ * byte at a time if need be. The deadline stays on the connection for that
+ * (its user data) until its next request or its close.
+ */
+static void watch_the_drain(struct req *req)
+{
+	if (!req->body_unread) {
+		if (req->watch) /* a handler that returned while watched: its body was read */
+			req_body_unwatch(req);
+		return;
+	}
+	if (req->watch)
+		req_body_progress(req);
+	else
+		req_body_watch(req);
+	mg_set_user_connection_data(req->conn, req->watch);
+	req->watch = NULL;
+}
+
+static void end_drain_watch(const struct mg_connection *conn, struct server *srv)
+{
+	struct watch *w = mg_get_user_connection_data(conn);
+	if (w) {
+		bodywatch_disarm(srv->bodywatch, w);
+		mg_set_user_connection_data(conn, NULL);
+	}
+}
+
+static void on_connection_close(const struct mg_connection *conn)
+{
+	end_drain_watch(conn, mg_get_user_data(mg_get_context(conn)));
+}
+
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
 	struct server *srv = cbdata;
@@ -500,10 +568,12 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	set_request_id(&req);
 	set_client_addr(&req);
 
+	end_drain_watch(conn, srv);
 	route_request(&req);
 	db_actor_set(NULL);
 	if (req.hold) /* a handler that held its reply and returned early */
 		req_flush(&req);
+	watch_the_drain(&req);
 
 	uint64_t took = now_us() - req.start_us;
 	metrics_observe(srv->metrics, req.route_index, req.method, req.status, took);
@@ -630,6 +700,11 @@ int server_run(const struct config *cfg)
 		goto out;
 	}
 	srv.metrics = metrics_new(srv.routes, srv.nroutes);
+	srv.bodywatch = bodywatch_start((size_t)cfg->threads, cfg->request_timeout_ms);
+	if (!srv.bodywatch) {
+		fprintf(stderr, "inspectd: cannot start the request body watchdog\n");
+		goto out;
+	}
 
 	char threads[24], keepalive[24], timeout[24];
 	snprintf(threads, sizeof threads, "%lld", cfg->threads);
@@ -663,6 +738,7 @@ int server_run(const struct config *cfg)
 	cb.http_error = on_http_error;
 	cb.init_thread = on_init_thread;
 	cb.exit_thread = on_exit_thread;
+	cb.connection_close = on_connection_close;
 
 	struct mg_init_data init = {.callbacks = &cb, .user_data = &srv, .configuration_options = options};
 	struct mg_error_data edata = {.text = err, .text_buffer_size = sizeof err};
@@ -700,6 +776,7 @@ int server_run(const struct config *cfg)
 	rc = 0;
 out:
 	webhooks_stop(&srv);
+	bodywatch_stop(srv.bodywatch);
 	uploads_stop(&srv);
 	image_shutdown();
 	blob_store_close(srv.blobs);

@@ -30,6 +30,7 @@ struct server {
 	struct blob_store *blobs; /* photo bytes */
 	struct uploads *uploads;  /* resumable uploads (uploads.c) */
 	struct webhook_worker *webhooks; /* the delivery worker (webhooks.c) */
+	struct bodywatch *bodywatch;     /* deadlines for request bodies (bodywatch.h) */
 };
 
 /* The route table (routes.c), in the order of API.md. */
