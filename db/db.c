@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -592,6 +593,37 @@ enum store_status db_json_rows(sqlite3_stmt *st, json_t *items, int limit, int *
 	if (s == STORE_OK && rc != SQLITE_ROW)
 		s = db_loop_status(rc);
 	db_stmt_done(st);
+	return s;
+}
+
+enum store_status db_json_rows_text(sqlite3_stmt *st, struct buf *out, int limit, int *count, int *more,
+                                    void (*each)(sqlite3_stmt *st, void *ctx), void *ctx)
+{
+	int rc, n = 0;
+	enum store_status s = STORE_OK;
+	*more = 0;
+	buf_addc(out, '[');
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (limit > 0 && n == limit) {
+			*more = 1;
+			break;
+		}
+		const char *text = (const char *)sqlite3_column_text(st, 0);
+		if (!text) {
+			s = STORE_DB;
+			break;
+		}
+		if (n++)
+			buf_addc(out, ',');
+		buf_add(out, text, (size_t)sqlite3_column_bytes(st, 0));
+		if (each)
+			each(st, ctx);
+	}
+	buf_addc(out, ']');
+	if (s == STORE_OK && rc != SQLITE_ROW)
+		s = db_loop_status(rc);
+	db_stmt_done(st);
+	*count = n;
 	return s;
 }
 

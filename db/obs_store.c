@@ -504,7 +504,8 @@ int round_has_target(struct db *db, const char *round_id, const char *org_id)
 	"i.id, i.org_id, o.name, o.path, coalesce(i.round_id, ''), i.template_id, i.inspector_id, u.display_name,"     \
 	" i.status, coalesce(i.started_at, ''), coalesce(i.finished_at, ''), i.location, i.answers, i.notes,"          \
 	" i.return_reason, i.score, coalesce(i.submitted_at, ''), coalesce(i.reviewed_at, ''),"                        \
-	" coalesce(i.reviewed_by, ''), i.create_hash, i.deleted, i.version, i.seq, i.created_at, i.updated_at"
+	" coalesce(i.reviewed_by, ''), i.create_hash, i.deleted, i.version, i.seq, i.created_at, i.updated_at,"      \
+	" coalesce(i.evidence_ack_by, ''), coalesce(i.evidence_ack_at, ''), i.evidence_ack_note"
 
 #define INSPECTION_FROM " FROM inspections i JOIN orgs o ON o.id = i.org_id JOIN users u ON u.id = i.inspector_id"
 
@@ -521,7 +522,8 @@ void inspection_row_release(struct inspection_row *i)
 	free(i->notes);
 	free(i->return_reason);
 	free(i->score);
-	i->location = i->answers = i->notes = i->return_reason = i->score = NULL;
+	free(i->evidence_ack_note);
+	i->location = i->answers = i->notes = i->return_reason = i->score = i->evidence_ack_note = NULL;
 }
 
 static void inspection_read(sqlite3_stmt *st, struct inspection_row *r)
@@ -551,6 +553,9 @@ static void inspection_read(sqlite3_stmt *st, struct inspection_row *r)
 	r->seq = sqlite3_column_int64(st, 22);
 	db_col_text(st, 23, r->created_at, sizeof r->created_at);
 	db_col_text(st, 24, r->updated_at, sizeof r->updated_at);
+	db_col_text(st, 25, r->evidence_ack_by, sizeof r->evidence_ack_by);
+	db_col_text(st, 26, r->evidence_ack_at, sizeof r->evidence_ack_at);
+	r->evidence_ack_note = col_dup(st, 27);
 }
 
 static void bind_inspection_scope(sqlite3_stmt *st, const struct inspection_scope *sc)
@@ -898,20 +903,3 @@ enum store_status inspection_set_evidence_ack(struct db *db, const char *id, con
 	return step_done(st, db, 1);
 }
 
-json_t *inspection_evidence_ack(struct db *db, const char *id)
-{
-	static const char sql[] = "SELECT CASE WHEN evidence_ack_by IS NULL THEN 'null' ELSE json_object('by',"
-	                          " evidence_ack_by, 'at', evidence_ack_at, 'note', evidence_ack_note) END FROM"
-	                          " inspections WHERE id = :id";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (!st)
-		return NULL;
-	db_bind_text(st, ":id", id);
-	json_t *out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		out = t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
-	}
-	db_stmt_done(st);
-	return out;
-}

@@ -124,12 +124,12 @@ struct inspection_row {
 	int deleted;
 	long long version, seq;
 	char created_at[24], updated_at[24];
+	char evidence_ack_by[37], evidence_ack_at[24]; /* "" when none (read only: inspection_set_evidence_ack) */
+	char *evidence_ack_note;
 };
 void inspection_row_release(struct inspection_row *i);
 /* Records a supervisor's acknowledgement of alert-level evidence (in the caller's transaction). */
 enum store_status inspection_set_evidence_ack(struct db *db, const char *id, const char *by, const char *note);
-/* {by, at, note} or null: the acknowledgement, as JSON (a new reference; NULL on a database error). */
-json_t *inspection_evidence_ack(struct db *db, const char *id);
 
 /* Who sees which inspections (see the policy): mode 0 all, 1 path scope,
  * 2 inspector (own + assigned rounds), 3 path scope and approved only. */

@@ -367,7 +367,7 @@ enum store_status photo_ids_of_inspection(struct db *db, const char *inspection_
 {
 	static const char sql[] = "SELECT id FROM photos WHERE inspection_id = :insp OR finding_id IN (SELECT id FROM"
 	                          " findings WHERE inspection_id = :insp AND deleted = 0) OR id IN (SELECT value FROM"
-	                          " (" CITED_PHOTO_IDS ")) ORDER BY uploaded_at, id";
+	                          " (" CITED_PHOTO_IDS "))";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;
@@ -384,7 +384,7 @@ enum store_status photo_ids_of_task(struct db *db, const char *task_id, json_t *
 	        "ph.id,"
 	        " ph.uploaded_at FROM progress p JOIN photos ph ON ph.progress_id = p.id WHERE p.task_id = :task UNION"
 	        " SELECT ph.id, ph.uploaded_at FROM progress p CROSS JOIN json_each(p.photo_ids) j CROSS JOIN photos ph"
-	        " ON ph.id = j.value AND ph.owner_id = p.author_id WHERE p.task_id = :task) ORDER BY uploaded_at, id";
+	        " ON ph.id = j.value AND ph.owner_id = p.author_id WHERE p.task_id = :task)";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (!st)
 		return STORE_DB;

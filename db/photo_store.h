@@ -61,7 +61,7 @@ enum store_status photo_dupes_near(struct db *db, const struct photo_row *p, con
 /* Ids of the uploaded photos evidencing inspection_id (its own, its
  * findings', and those its answers — the stored answers JSON text — cite)
  * or task_id (its own, its reports', and those its reports cite that their
- * author uploaded). */
+ * author uploaded), once each, in no particular order (they are counted). */
 enum store_status photo_ids_of_inspection(struct db *db, const char *inspection_id, const char *answers, json_t *out);
 enum store_status photo_ids_of_task(struct db *db, const char *task_id, json_t *out);
 enum store_status photo_insert(struct db *db, struct photo_row *p);

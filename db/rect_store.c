@@ -515,11 +515,20 @@ enum store_status task_evidence(struct db *db, const char *task_id, long long *r
 	return s;
 }
 
+static void inbox_keys(sqlite3_stmt *st, void *ctx)
+{
+	struct inbox_page *p = ctx;
+	db_col_text(st, 1, p->last_due, sizeof p->last_due);
+	db_col_text(st, 2, p->last_id, sizeof p->last_id);
+}
+
 enum store_status task_inbox(struct db *db, const char *user_id, const char *today, const struct inbox_filter *f,
-                             const char *after_key, const char *after_id, int limit, json_t *items, int *more)
+                             const char *after_key, const char *after_id, int limit, struct buf *items,
+                             struct inbox_page *page)
 {
 	static const char sql[] =
-	        "SELECT " TASK_JSON TASK_FROM " WHERE t.assignee_id = :user AND (:status IS NULL OR t.status = :status)"
+	        "SELECT " TASK_JSON ", t.due_date, t.id" TASK_FROM " WHERE t.assignee_id = :user AND (:status IS NULL OR"
+	        " t.status = :status)"
 	        " AND (:overdue < 0 OR (" OVERDUE ") = :overdue) AND (:after_key IS NULL OR t.due_date > :after_key"
 	        " OR (t.due_date = :after_key AND t.id > :after_id)) ORDER BY t.due_date, t.id LIMIT :limit";
 	sqlite3_stmt *st = db_stmt(db, sql);
@@ -532,7 +541,8 @@ enum store_status task_inbox(struct db *db, const char *user_id, const char *tod
 	db_bind_text(st, ":after_key", after_key && *after_key ? after_key : NULL);
 	db_bind_text(st, ":after_id", after_id ? after_id : "");
 	db_bind_int64(st, ":limit", limit + 1);
-	return db_json_rows(st, items, limit, more);
+	memset(page, 0, sizeof *page);
+	return db_json_rows_text(st, items, limit, &page->count, &page->more, inbox_keys, page);
 }
 
 enum store_status task_inbox_counts(struct db *db, const char *user_id, const char *today, json_t **out)

@@ -122,9 +122,15 @@ struct inbox_filter {
 	const char *status; /* NULL: any */
 	int overdue;        /* -1 any, 0 not overdue, 1 overdue */
 };
-/* The tasks assigned to user_id, due date then id, after (after_key, after_id). */
+/* A page of the tasks assigned to user_id, due date then id, after
+ * (after_key, after_id): appended to items as a JSON array text. */
+struct inbox_page {
+	int count, more;
+	char last_due[11], last_id[37]; /* the last task's keys */
+};
 enum store_status task_inbox(struct db *db, const char *user_id, const char *today, const struct inbox_filter *f,
-                             const char *after_key, const char *after_id, int limit, json_t *items, int *more);
+                             const char *after_key, const char *after_id, int limit, struct buf *items,
+                             struct inbox_page *page);
 /* {assigned, in_progress, submitted, returned, verified, overdue, total} of user_id's tasks. */
 enum store_status task_inbox_counts(struct db *db, const char *user_id, const char *today, json_t **out);
 

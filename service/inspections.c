@@ -139,14 +139,17 @@ static int write_inspection(struct jw *w, struct req *req, struct db *db, const 
 	free(missing);
 	if (req) {
 		json_t *evidence = inspection_evidence(req, db, r);
-		json_t *ack = inspection_evidence_ack(db, r->id);
 		jw_value(w, "evidence", evidence);
-		if (ack)
-			jw_value(w, "evidence_ack", ack);
-		else
-			jw_null(w, "evidence_ack");
 		json_decref(evidence);
-		json_decref(ack);
+		if (r->evidence_ack_by[0]) {
+			jw_open(w, "evidence_ack", '{');
+			jw_str(w, "by", r->evidence_ack_by);
+			jw_str(w, "at", r->evidence_ack_at);
+			jw_text(w, "note", r->evidence_ack_note);
+			jw_close(w, '}');
+		} else {
+			jw_null(w, "evidence_ack");
+		}
 	}
 	jw_close(w, '}');
 	return 0;
@@ -603,7 +606,8 @@ static void list_reply(struct req *req, struct list_ctx *c, const struct page_qu
 		return;
 	}
 	jw_close(&c->w, ']');
-	page_envelope_close(&c->w, q, c->count, c->last_key, c->last_id, c->last_seq, c->snapshot);
+	page_envelope_write(&c->w, q, c->count, c->last_key, c->last_id, c->last_seq, c->snapshot);
+	jw_close(&c->w, '}');
 	reply_json_writer(req, 200, &c->w);
 }
 
@@ -682,11 +686,21 @@ void inspections_list(struct req *req)
 void inspections_get(struct req *req)
 {
 	struct db *db = req_db_or_reply(req);
-	struct inspection_row r;
-	if (!db || load_or_reply(req, db, "id", &r) != 0)
+	if (!db)
 		return;
-	reply_inspection(req, 200, &r);
-	inspection_row_release(&r);
+	/* One read transaction for the visit and its evidence: one snapshot, and
+	 * one lock round instead of one per statement. */
+	enum store_status s = db_begin_read(db);
+	if (s != STORE_OK) {
+		reply_store_error(req, s);
+		return;
+	}
+	struct inspection_row r;
+	if (load_or_reply(req, db, "id", &r) == 0) {
+		reply_inspection(req, 200, &r);
+		inspection_row_release(&r);
+	}
+	db_commit(db);
 }
 
 /* Where may the inspector visit? Fills r->org_id, round_id, template_id. */

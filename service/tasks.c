@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "jw.h"
 #include "base/xalloc.h"
 #include "clock.h"
 #include "crypto.h"
@@ -622,24 +623,30 @@ void me_tasks(struct req *req)
 	verr_release(&v);
 	char today[11];
 	clock_today(today);
-	json_t *items = json_array(), *counts = NULL;
-	int more = 0;
+	/* the tasks' JSON, as SQLite composed it, goes into the response unparsed */
+	struct buf items = BUF_INIT;
+	struct inbox_page page;
+	json_t *counts = NULL;
 	enum store_status s = task_inbox(db, req->principal.user_id, today, &f, q.page.after_key, q.page.after_id,
-	                                 q.page.limit, items, &more);
+	                                 q.page.limit, &items, &page);
 	if (s == STORE_OK)
 		s = task_inbox_counts(db, req->principal.user_id, today, &counts);
 	if (s != STORE_OK) {
-		json_decref(items);
+		buf_release(&items);
 		reply_store_error(req, s);
 		return;
 	}
-	size_t count = json_array_size(items);
-	json_t *last = count ? json_array_get(items, count - 1) : NULL;
-	json_t *page =
-	        page_envelope(&q, items, (int)count, last ? json_string_value(json_object_get(last, "due_date")) : "",
-	                      last ? json_string_value(json_object_get(last, "id")) : "", 0, 0);
-	json_object_set_new(page, "counts", counts);
-	reply_json_new(req, 200, page);
+	struct buf b = BUF_INIT;
+	struct jw w;
+	jw_init(&w, &b);
+	jw_open(&w, NULL, '{');
+	jw_raw(&w, "items", items.data, "[]");
+	buf_release(&items);
+	page_envelope_write(&w, &q, page.count, page.last_due, page.last_id, 0, 0);
+	jw_value(&w, "counts", counts);
+	json_decref(counts);
+	jw_close(&w, '}');
+	reply_json_writer(req, 200, &w);
 }
 
 /* ---- photos of tasks -------------------------------------------------------------------------- */

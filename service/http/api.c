@@ -560,7 +560,7 @@ json_t *page_envelope(const struct page_query *q, json_t *items, int count, cons
 	return out;
 }
 
-void page_envelope_close(struct jw *w, const struct page_query *q, int count, const char *last_key,
+void page_envelope_write(struct jw *w, const struct page_query *q, int count, const char *last_key,
                          const char *last_id, long long last_seq, long long snapshot_seq)
 {
 	json_t *rest = json_object();
@@ -569,5 +569,4 @@ void page_envelope_close(struct jw *w, const struct page_query *q, int count, co
 	json_t *v;
 	json_object_foreach(rest, key, v) jw_value(w, key, v);
 	json_decref(rest);
-	jw_close(w, '}');
 }

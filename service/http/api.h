@@ -132,10 +132,10 @@ void query_page(struct req *req, struct verr *v, struct page_query *q);
  * change sequence seen by the query. Takes ownership of items. */
 json_t *page_envelope(const struct page_query *q, json_t *items, int count, const char *last_key, const char *last_id,
                       long long last_seq, long long snapshot_seq);
-/* The same for a page written with a JSON writer: after `{"items":[...]`
- * (items closed), writes the cursors and closes the envelope. */
+/* The same for a page written with a JSON writer: after `{"items":[...]`,
+ * writes the cursor members (the caller closes the object). */
 struct jw;
-void page_envelope_close(struct jw *w, const struct page_query *q, int count, const char *last_key,
+void page_envelope_write(struct jw *w, const struct page_query *q, int count, const char *last_key,
                          const char *last_id, long long last_seq, long long snapshot_seq);
 
 /* Parses an RFC 3339 timestamp into UTC "YYYY-MM-DDTHH:MM:SSZ" (out >= 21
