@@ -549,26 +549,26 @@ void progress_create(struct req *req)
 	} else {
 		rand_uuid(new_id);
 	}
-	if (percent >= 0) {
-		int last = -1;
-		enum store_status s = progress_last_percent(db, t.id, &last);
-		if (s != STORE_OK) {
-			reply_store_error(req, s);
-			goto out;
-		}
-		if (percent < last) {
-			char msg[64];
-			snprintf(msg, sizeof msg, "不能低于上次报告的 %d%%", last);
-			verr_add(&v, "percent", msg);
-		}
-	}
-	if (verr_reply(req, &v))
-		goto out;
+	/* The state first: a task that is not in progress takes no report, whatever
+	 * the body (the percent's floor is that of a live task's reports). */
 	if (strcmp(t.status, "in_progress") != 0) {
 		reply_task_transition(req, &t, "报告进展");
 		goto out;
 	}
-	enum store_status s = progress_insert(db, new_id, t.id, req->principal.user_id, text, percent, photo_ids, hash);
+	int last = -1;
+	enum store_status s = percent >= 0 ? progress_last_percent(db, t.id, &last) : STORE_OK;
+	if (s != STORE_OK) {
+		reply_store_error(req, s);
+		goto out;
+	}
+	if (percent >= 0 && percent < last) {
+		char msg[64];
+		snprintf(msg, sizeof msg, "不能低于上次报告的 %d%%", last);
+		verr_add(&v, "percent", msg);
+	}
+	if (verr_reply(req, &v)) /* every problem of the body in one 422 */
+		goto out;
+	s = progress_insert(db, new_id, t.id, req->principal.user_id, text, percent, photo_ids, hash);
 	char task_id[37];
 	uint8_t existing[32];
 	if (s == STORE_CONFLICT && progress_meta(db, new_id, task_id, existing) == STORE_OK &&

@@ -12,10 +12,13 @@
  *      401 unauthorized with WWW-Authenticate: Bearer realm="inspectd";
  *   3. the scope matrix: one object of every kind made in town A (org, user,
  *      round, inspection draft and submitted, finding, case, task, progress,
- *      interview, photo, tus upload, webhook) and the collection routes,
- *      asked by every role inside and outside its scope: exactly the status
- *      the spec declares (404 invisible, 403 visible but not allowed, the
- *      special cases it names); lists never leak invisible objects;
+ *      interview, photo, tus upload, webhook), objects in the states where
+ *      writes end or change hands (an approved and a returned inspection, a
+ *      closed case, a verified task) and the collection routes, asked by
+ *      every role inside and outside its scope: exactly the status the spec
+ *      declares (404 invisible, 403 visible but not allowed, 409 allowed but
+ *      not in this state, the special cases it names), and the objects keep
+ *      their state; lists never leak invisible objects;
  *   4. mass assignment: every server-owned member (from the response schemas
  *      minus the request schemas) sent on every create/update body: refused
  *      (400/422, or 403 for a role change on oneself) or ignored — never
@@ -71,6 +74,12 @@ static char interview_id[ID_LEN];
 static char photo_id[ID_LEN];  /* insp.city's PNG linked to insp_draft */
 static char upload_id[ID_LEN]; /* insp.city's unfinished tus upload */
 static char webhook_id[ID_LEN];
+/* Objects in the states where writes end (approved, closed, verified) or go
+ * back to their owner (returned): the matrix checks every write on them. */
+static char insp_approved[ID_LEN]; /* insp.city's visit of A2, approved by sup.a */
+static char insp_returned[ID_LEN]; /* insp.city's visit of A1, returned by sup.a */
+static char case_closed[ID_LEN];   /* sup.a's case of A2, closed (passed) */
+static char task_verified[ID_LEN]; /* its task, assigned to cadre.a2, verified */
 
 static int failures;
 
@@ -516,6 +525,37 @@ static int group_setup(void **state)
 	snprintf(upload_id, sizeof upload_id, "%s", slash + 1);
 	http_resp_release(&r);
 
+	/* the terminal and returned states */
+	json_decref(inspection_create(&srv, icity, crew.tree.village_a2, round_id, NULL, NULL, insp_approved));
+	json_decref(inspection_complete_submit(&srv, icity, insp_approved, tpl));
+	json_decref(must("POST", inspection_path(insp_approved, "/approve", path, sizeof path), sup, "{}", 200));
+	json_decref(inspection_create(&srv, icity, crew.tree.village_a1, round_id, NULL, NULL, insp_returned));
+	json_decref(inspection_complete_submit(&srv, icity, insp_returned, tpl));
+	json_decref(must("POST", inspection_path(insp_returned, "/return", path, sizeof path), sup,
+	                 "{\"reason\":\"补充照片\"}", 200));
+	body = jbody("{s:s, s:s, s:s}", "org_id", crew.tree.village_a2, "reason", "软弱涣散", "source", "annual");
+	c = must("POST", "/api/v1/rectifications", sup, body, 201);
+	free(body);
+	copy_id(c, "id", case_closed);
+	json_decref(c);
+	body = jbody("{s:s, s:s, s:s, s:b}", "title", "健全班子", "assignee_id", cadre_a2.user_id, "due_date",
+	             "2099-12-31", "requires_photo", 0);
+	t = must("POST", pathf(path, sizeof path, "/api/v1/rectifications/%s/tasks", case_closed), sup, body, 201);
+	free(body);
+	copy_id(t, "id", task_verified);
+	json_decref(t);
+	json_decref(must("POST", pathf(path, sizeof path, "/api/v1/tasks/%s/start", task_verified), cadre_a2.access,
+	                 "{}", 200));
+	json_decref(must("POST", pathf(path, sizeof path, "/api/v1/tasks/%s/progress", task_verified), cadre_a2.access,
+	                 "{\"text\":\"已完成\",\"percent\":100}", 201));
+	json_decref(must("POST", pathf(path, sizeof path, "/api/v1/tasks/%s/submit", task_verified), cadre_a2.access,
+	                 "{}", 200));
+	json_decref(must("POST", pathf(path, sizeof path, "/api/v1/tasks/%s/verify", task_verified), sup, "{}", 200));
+	json_decref(must("POST", pathf(path, sizeof path, "/api/v1/rectifications/%s/evaluate", case_closed), sup,
+	                 "{}", 200));
+	json_decref(must("POST", pathf(path, sizeof path, "/api/v1/rectifications/%s/close", case_closed), sup,
+	                 "{\"result\":\"passed\",\"evaluation\":\"班子健全\"}", 200));
+
 	json_t *w = must("POST", "/api/v1/webhooks", admin,
 	                 "{\"url\":\"http://127.0.0.1:9/hook\",\"events\":[\"task.assigned\"],"
 	                 "\"secret\":\"0123456789abcdef-secret\",\"active\":false}",
@@ -835,7 +875,24 @@ static const char *token_of(enum who w)
 #define C  409
 #define V  422
 
-enum obj { O_NONE, O_A1, O_CADRE, O_ROUND, O_DRAFT, O_SUB, O_FINDING, O_CASE, O_TASK, O_PHOTO, O_UPLOAD, O_HOOK };
+enum obj {
+	O_NONE,
+	O_A1,
+	O_CADRE,
+	O_ROUND,
+	O_DRAFT,
+	O_SUB,
+	O_FINDING,
+	O_CASE,
+	O_TASK,
+	O_PHOTO,
+	O_UPLOAD,
+	O_HOOK,
+	O_APPROVED,
+	O_RETURNED,
+	O_CLOSED,
+	O_VERIFIED
+};
 
 struct scope_case {
 	const char *method, *fmt; /* fmt: a path with %s for the object's id (or none) */
@@ -924,6 +981,43 @@ static const struct scope_case scope_cases[] = {
         {"PATCH", "/api/v1/uploads/%s", O_UPLOAD, "@chunk", {N, N, N, N, F, N, F, S, N, N}},
         {"POST", "/api/v1/uploads/%s", O_UPLOAD, "@chunk", {N, N, N, N, F, N, F, S, N, N}},
         {"DELETE", "/api/v1/uploads/%s", O_UPLOAD, NULL, {N, N, N, N, F, N, F, S, N, N}},
+        /* the approved inspection of A2: final (409 for whoever may write it in
+         * other states); cadre.a2 now sees it (approved, its village) */
+        {"GET", "/api/v1/inspections/%s", O_APPROVED, NULL, {OK, OK, N, N, N, N, OK, OK, OK, OK}},
+        {"PUT", "/api/v1/inspections/%s", O_APPROVED, "{\"notes\":\"改\"}", {F, F, N, N, N, N, F, C, F, F}},
+        {"DELETE", "/api/v1/inspections/%s", O_APPROVED, NULL, {F, F, N, N, N, N, F, C, F, F}},
+        {"POST", "/api/v1/inspections/%s/submit", O_APPROVED, "{}", {F, F, N, N, N, N, F, C, F, F}},
+        {"POST", "/api/v1/inspections/%s/approve", O_APPROVED, "{}", {C, C, N, N, N, N, F, F, F, F}},
+        {"POST", "/api/v1/inspections/%s/return", O_APPROVED, "{\"reason\":\"补充\"}",
+         {C, C, N, N, N, N, F, F, F, F}},
+        {"POST", "/api/v1/inspections/%s/findings", O_APPROVED, "{\"severity\":\"low\",\"description\":\"x\"}",
+         {C, C, N, N, N, N, F, C, F, F}},
+        /* the returned inspection of A1: back with its owner, not reviewable */
+        {"GET", "/api/v1/inspections/%s", O_RETURNED, NULL, {OK, OK, N, N, N, N, OK, OK, OK, N}},
+        {"PUT", "/api/v1/inspections/%s", O_RETURNED, "{\"notes\":\"改\"}", {F, F, N, N, N, N, F, S, F, N}},
+        {"DELETE", "/api/v1/inspections/%s", O_RETURNED, NULL, {F, F, N, N, N, N, F, C, F, N}},
+        {"POST", "/api/v1/inspections/%s/approve", O_RETURNED, "{}", {C, C, N, N, N, N, F, F, F, N}},
+        {"POST", "/api/v1/inspections/%s/return", O_RETURNED, "{\"reason\":\"补充\"}",
+         {C, C, N, N, N, N, F, F, F, N}},
+        /* the closed case of A2: only reopen (not made here) */
+        {"GET", "/api/v1/rectifications/%s", O_CLOSED, NULL, {OK, OK, OK, N, N, N, OK, OK, OK, OK}},
+        {"PUT", "/api/v1/rectifications/%s", O_CLOSED, "{\"plan\":\"改\"}", {C, C, F, N, N, N, F, F, F, F}},
+        {"POST", "/api/v1/rectifications/%s/evaluate", O_CLOSED, "{}", {C, C, F, N, N, N, F, F, F, F}},
+        {"POST", "/api/v1/rectifications/%s/close", O_CLOSED, "{\"result\":\"passed\",\"evaluation\":\"好\"}",
+         {C, C, F, N, N, N, F, F, F, F}},
+        {"POST", "/api/v1/rectifications/%s/reopen", O_CLOSED, "{\"reason\":\"再整顿\"}",
+         {S, S, F, N, N, N, F, F, F, F}},
+        {"POST", "/api/v1/rectifications/%s/tasks", O_CLOSED, "@task2", {C, C, F, N, N, N, F, F, F, F}},
+        {"POST", "/api/v1/rectifications/%s/interviews", O_CLOSED, "@interview", {C, C, F, N, N, N, F, F, F, F}},
+        /* its verified task, assigned to cadre.a2: final */
+        {"GET", "/api/v1/tasks/%s", O_VERIFIED, NULL, {OK, OK, OK, N, N, N, OK, OK, OK, OK}},
+        {"PUT", "/api/v1/tasks/%s", O_VERIFIED, "{\"title\":\"改\"}", {C, C, F, N, N, N, F, F, F, S}},
+        {"POST", "/api/v1/tasks/%s/start", O_VERIFIED, "{}", {F, F, F, N, N, N, F, F, F, C}},
+        {"POST", "/api/v1/tasks/%s/submit", O_VERIFIED, "{}", {F, F, F, N, N, N, F, F, F, C}},
+        {"POST", "/api/v1/tasks/%s/verify", O_VERIFIED, "{}", {C, C, F, N, N, N, F, F, F, F}},
+        {"POST", "/api/v1/tasks/%s/return", O_VERIFIED, "{\"reason\":\"补充\"}", {C, C, F, N, N, N, F, F, F, F}},
+        {"POST", "/api/v1/tasks/%s/progress", O_VERIFIED, "{\"text\":\"进展\",\"percent\":20}",
+         {C, C, F, N, N, N, F, F, F, C}},
         /* admin-only collections */
         {"GET", "/api/v1/audit", O_NONE, NULL, {OK, F, F, F, F, F, F, F, F, F}},
         {"GET", "/api/v1/webhooks", O_NONE, NULL, {OK, F, F, F, F, F, F, F, F, F}},
@@ -955,6 +1049,10 @@ static const char *obj_id(enum obj o)
 	case O_PHOTO: return photo_id;
 	case O_UPLOAD: return upload_id;
 	case O_HOOK: return webhook_id;
+	case O_APPROVED: return insp_approved;
+	case O_RETURNED: return insp_returned;
+	case O_CLOSED: return case_closed;
+	case O_VERIFIED: return task_verified;
 	default: return QIQIANG_TEMPLATE_ID;
 	}
 }
@@ -984,6 +1082,9 @@ static char *named_body(const char *name)
 	if (strcmp(name, "@task") == 0)
 		return jbody("{s:s, s:s, s:s}", "title", "越权任务", "assignee_id", crew.cast.cadre.user_id, "due_date",
 		             "2099-12-31");
+	if (strcmp(name, "@task2") == 0)
+		return jbody("{s:s, s:s, s:s}", "title", "越权任务", "assignee_id", cadre_a2.user_id, "due_date",
+		             "2099-12-31");
 	if (strcmp(name, "@interview") == 0)
 		return jbody("{s:s, s:s, s:s, s:s, s:s}", "person", "李四", "person_role", "主任", "held_at",
 		             utc_stamp(-3600, held, sizeof held), "reason", "越权", "outcome", "越权");
@@ -1001,6 +1102,15 @@ static char *named_body(const char *name)
 static int status_matches(int want, long got)
 {
 	return want == OK ? got >= 200 && got < 300 : got == want;
+}
+
+/* The object at path is still in state want (the refused writes changed nothing). */
+static void expect_state(const char *path, const char *want)
+{
+	json_t *o = must("GET", path, crew.cast.admin.access, NULL, 200);
+	if (strcmp(jstr(o, "status"), want) != 0)
+		soft_fail("scope: %s left %s: now %s", path, want, jstr(o, "status"));
+	json_decref(o);
 }
 
 static void test_scope_matrix(void **state)
@@ -1083,6 +1193,10 @@ static void test_scope_matrix(void **state)
 	if (strcmp(jstr(u, "role"), "cadre") != 0 || json_is_true(json_object_get(u, "disabled")))
 		soft_fail("scope: cadre.a1 changed: %s", json_dumps(u, JSON_COMPACT));
 	json_decref(u);
+	expect_state(inspection_path(insp_approved, NULL, path, sizeof path), "approved");
+	expect_state(inspection_path(insp_returned, NULL, path, sizeof path), "returned");
+	expect_state(pathf(path, sizeof path, "/api/v1/rectifications/%s", case_closed), "closed");
+	expect_state(pathf(path, sizeof path, "/api/v1/tasks/%s", task_verified), "verified");
 	finish("scope matrix");
 }
 
