@@ -36,6 +36,7 @@
 
 #include "api.h"
 #include "base/log.h"
+#include "base/ticker.h"
 #include "base/xalloc.h"
 #include "blob_store.h"
 #include "photos.h"
@@ -56,11 +57,7 @@ enum {
 struct uploads {
 	char dir[PATH_MAX - 64]; /* <data>/photos/uploads (room left for "/<id>") */
 	/* the sweep */
-	pthread_mutex_t mu;
-	pthread_t thread;
-	int thread_started;
-	pthread_cond_t cond;
-	int stopping;
+	struct ticker sweeper; /* the periodic sweep */
 	struct server *srv;
 };
 
@@ -191,20 +188,13 @@ static void *sweep_main(void *arg)
 		}
 		return NULL;
 	}
-	pthread_mutex_lock(&up->mu);
-	while (!up->stopping) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += (time_t)up->srv->cfg->upload_sweep_s;
-		while (!up->stopping && pthread_cond_timedwait(&up->cond, &up->mu, &until) == 0) {
-		}
-		if (up->stopping)
-			break;
-		pthread_mutex_unlock(&up->mu);
+	pthread_mutex_lock(&up->sweeper.mu);
+	while (ticker_wait(&up->sweeper, up->srv->cfg->upload_sweep_s * 1000)) {
+		pthread_mutex_unlock(&up->sweeper.mu);
 		sweep(up, db);
-		pthread_mutex_lock(&up->mu);
+		pthread_mutex_lock(&up->sweeper.mu);
 	}
-	pthread_mutex_unlock(&up->mu);
+	pthread_mutex_unlock(&up->sweeper.mu);
 	db_close(db);
 	return NULL;
 }
@@ -213,8 +203,6 @@ int uploads_start(struct server *srv, char *err, size_t errlen)
 {
 	struct uploads *up = xcalloc(1, sizeof *up);
 	up->srv = srv;
-	pthread_mutex_init(&up->mu, NULL);
-	pthread_cond_init(&up->cond, NULL);
 	srv->uploads = up;
 	if (blob_sibling_dir(srv->blobs, "uploads", up->dir, sizeof up->dir) != 0 || mkdir_p(up->dir) != 0) {
 		snprintf(err, errlen, "cannot create upload directory %s: %s", up->dir, strerror(errno));
@@ -227,11 +215,10 @@ int uploads_start(struct server *srv, char *err, size_t errlen)
 	remove_orphans(up, db);
 	db_close(db);
 	/* (server_run has blocked SIGTERM/SIGINT: the sweep inherits that) */
-	if (pthread_create(&up->thread, NULL, sweep_main, up) != 0) {
+	if (ticker_start(&up->sweeper, sweep_main, up) != 0) {
 		snprintf(err, errlen, "cannot start the upload sweep");
 		return -1;
 	}
-	up->thread_started = 1;
 	return 0;
 }
 
@@ -240,15 +227,7 @@ void uploads_stop(struct server *srv)
 	struct uploads *up = srv->uploads;
 	if (!up)
 		return;
-	if (up->thread_started) {
-		pthread_mutex_lock(&up->mu);
-		up->stopping = 1;
-		pthread_cond_signal(&up->cond);
-		pthread_mutex_unlock(&up->mu);
-		pthread_join(up->thread, NULL);
-	}
-	pthread_cond_destroy(&up->cond);
-	pthread_mutex_destroy(&up->mu);
+	ticker_stop(&up->sweeper);
 	free(up);
 	srv->uploads = NULL;
 }

@@ -21,6 +21,7 @@
 #include "api.h"
 #include "audit_store.h"
 #include "base/log.h"
+#include "base/ticker.h"
 #include "base/xalloc.h"
 #include "clock.h"
 #include "crypto.h"
@@ -378,10 +379,7 @@ void webhooks_deliveries(struct req *req)
 
 struct webhook_worker {
 	struct server *srv;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cond;
-	int stopping, started;
+	struct ticker poller; /* polls for due deliveries */
 };
 
 /* Set when the worker is stopping: a transfer in flight is abandoned. */
@@ -534,24 +532,15 @@ static void *worker_main(void *arg)
 		}
 		return NULL;
 	}
-	pthread_mutex_lock(&w->mu);
-	while (!w->stopping) {
-		pthread_mutex_unlock(&w->mu);
+	pthread_mutex_lock(&w->poller.mu);
+	int go_on = !w->poller.stopping;
+	while (go_on) {
+		pthread_mutex_unlock(&w->poller.mu);
 		work_once(w->srv, db);
-		pthread_mutex_lock(&w->mu);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		long long ms = w->srv->cfg->webhook_poll_ms;
-		until.tv_sec += (time_t)(ms / 1000);
-		until.tv_nsec += (long)(ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		while (!w->stopping && pthread_cond_timedwait(&w->cond, &w->mu, &until) == 0) {
-		}
+		pthread_mutex_lock(&w->poller.mu);
+		go_on = ticker_wait(&w->poller, w->srv->cfg->webhook_poll_ms);
 	}
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->poller.mu);
 	db_close(db);
 	return NULL;
 }
@@ -565,14 +554,11 @@ int webhooks_start(struct server *srv, char *err, size_t errlen)
 	struct webhook_worker *w = xcalloc(1, sizeof *w);
 	w->srv = srv;
 	atomic_store(&worker_stopping, 0);
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cond, NULL);
 	srv->webhooks = w;
-	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+	if (ticker_start(&w->poller, worker_main, w) != 0) {
 		snprintf(err, errlen, "cannot start the webhook worker");
 		return -1;
 	}
-	w->started = 1;
 	return 0;
 }
 
@@ -581,16 +567,8 @@ void webhooks_stop(struct server *srv)
 	struct webhook_worker *w = srv->webhooks;
 	if (!w)
 		return;
-	if (w->started) {
-		atomic_store(&worker_stopping, 1);
-		pthread_mutex_lock(&w->mu);
-		w->stopping = 1;
-		pthread_cond_signal(&w->cond);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->thread, NULL);
-	}
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->mu);
+	atomic_store(&worker_stopping, 1); /* a transfer in flight is abandoned */
+	ticker_stop(&w->poller);
 	free(w);
 	srv->webhooks = NULL;
 	curl_global_cleanup();

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/ticker.h"
 #include "base/xalloc.h"
 
 enum { TICK_MS = 100 };
@@ -27,10 +28,7 @@ struct watch {
 };
 
 struct bodywatch {
-	pthread_mutex_t mu;
-	pthread_cond_t wake;
-	pthread_t thread;
-	int stop;
+	struct ticker watchdog; /* its mu guards the slots */
 	long long timeout_ms;
 	size_t n;
 	struct watch *w;
@@ -70,8 +68,8 @@ static int is_watched_socket(int fd, const struct watch *w)
 	char addr[INET6_ADDRSTRLEN];
 	int lport = 0, pport = 0;
 	if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0 ||
-	    getpeername(fd, (struct sockaddr *)&peer, &plen) != 0 || addr_port(&local, addr, sizeof addr, &lport) != 0 ||
-	    addr_port(&peer, addr, sizeof addr, &pport) != 0)
+	    getpeername(fd, (struct sockaddr *)&peer, &plen) != 0 ||
+	    addr_port(&local, addr, sizeof addr, &lport) != 0 || addr_port(&peer, addr, sizeof addr, &pport) != 0)
 		return 0;
 	return lport == w->local_port && pport == w->peer_port && strcmp(addr, w->peer_addr) == 0;
 }
@@ -99,8 +97,8 @@ static int cut(const struct watch *w)
 static void *watchdog_main(void *arg)
 {
 	struct bodywatch *bw = arg;
-	pthread_mutex_lock(&bw->mu);
-	while (!bw->stop) {
+	pthread_mutex_lock(&bw->watchdog.mu);
+	do {
 		uint64_t now = mono_ms();
 		for (size_t i = 0; i < bw->n; i++) {
 			struct watch *w = &bw->w[i];
@@ -117,16 +115,8 @@ static void *watchdog_main(void *arg)
 				log_end(&l);
 			}
 		}
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += TICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&bw->wake, &bw->mu, &ts);
-	}
-	pthread_mutex_unlock(&bw->mu);
+	} while (ticker_wait(&bw->watchdog, TICK_MS));
+	pthread_mutex_unlock(&bw->watchdog.mu);
 	return NULL;
 }
 
@@ -136,13 +126,8 @@ struct bodywatch *bodywatch_start(size_t slots, long long timeout_ms)
 	bw->n = slots;
 	bw->w = xcalloc(slots, sizeof *bw->w);
 	bw->timeout_ms = timeout_ms;
-	pthread_mutex_init(&bw->mu, NULL);
-	pthread_cond_init(&bw->wake, NULL);
-	if (pthread_create(&bw->thread, NULL, watchdog_main, bw) != 0) {
-		pthread_cond_destroy(&bw->wake);
-		pthread_mutex_destroy(&bw->mu);
-		free(bw->w);
-		free(bw);
+	if (ticker_start(&bw->watchdog, watchdog_main, bw) != 0) {
+		bodywatch_stop(bw);
 		return NULL;
 	}
 	return bw;
@@ -152,13 +137,7 @@ void bodywatch_stop(struct bodywatch *bw)
 {
 	if (!bw)
 		return;
-	pthread_mutex_lock(&bw->mu);
-	bw->stop = 1;
-	pthread_cond_signal(&bw->wake);
-	pthread_mutex_unlock(&bw->mu);
-	pthread_join(bw->thread, NULL);
-	pthread_cond_destroy(&bw->wake);
-	pthread_mutex_destroy(&bw->mu);
+	ticker_stop(&bw->watchdog);
 	free(bw->w);
 	free(bw);
 }
@@ -168,16 +147,18 @@ struct watch *bodywatch_arm(struct bodywatch *bw, const char *peer_addr, int pee
 	if (!bw)
 		return NULL;
 	struct watch *found = NULL;
-	pthread_mutex_lock(&bw->mu);
+	pthread_mutex_lock(&bw->watchdog.mu);
 	for (size_t i = 0; i < bw->n && !found; i++) {
 		if (bw->w[i].used)
 			continue;
 		found = &bw->w[i];
-		*found = (struct watch){.used = 1, .deadline_ms = mono_ms() + (uint64_t)bw->timeout_ms,
-		                        .peer_port = peer_port, .local_port = local_port};
+		*found = (struct watch){.used = 1,
+		                        .deadline_ms = mono_ms() + (uint64_t)bw->timeout_ms,
+		                        .peer_port = peer_port,
+		                        .local_port = local_port};
 		snprintf(found->peer_addr, sizeof found->peer_addr, "%s", peer_addr);
 	}
-	pthread_mutex_unlock(&bw->mu);
+	pthread_mutex_unlock(&bw->watchdog.mu);
 	return found;
 }
 
@@ -185,19 +166,19 @@ void bodywatch_renew(struct bodywatch *bw, struct watch *w)
 {
 	if (!bw || !w)
 		return;
-	pthread_mutex_lock(&bw->mu);
+	pthread_mutex_lock(&bw->watchdog.mu);
 	w->deadline_ms = mono_ms() + (uint64_t)bw->timeout_ms;
-	pthread_mutex_unlock(&bw->mu);
+	pthread_mutex_unlock(&bw->watchdog.mu);
 }
 
 int bodywatch_disarm(struct bodywatch *bw, struct watch *w)
 {
 	if (!bw || !w)
 		return 0;
-	pthread_mutex_lock(&bw->mu);
+	pthread_mutex_lock(&bw->watchdog.mu);
 	int was_cut = w->cut;
 	w->used = 0;
 	w->cut = 0;
-	pthread_mutex_unlock(&bw->mu);
+	pthread_mutex_unlock(&bw->watchdog.mu);
 	return was_cut;
 }
