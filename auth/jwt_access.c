@@ -262,7 +262,7 @@ enum { TOKEN_CACHE_SLOTS = 64 };
 struct cached_token {
 	uint8_t digest[SHA256_BYTES];
 	uint8_t key_digest[SHA256_BYTES];
-	char kid[sizeof ((struct jwt_key *)0)->kid];
+	char kid[sizeof((struct jwt_key *)0)->kid];
 	struct access_claims claims;
 	int used;
 };

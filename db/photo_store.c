@@ -141,7 +141,7 @@ enum store_status photo_insert(struct db *db, struct photo_row *p)
 /* The photo ids a visit's answers cite (:answers, its stored JSON text), in
  * order: rank orders them by answer, then place in the answer. */
 #define CITED_PHOTO_IDS                                                                                                \
-	"SELECT p.value AS value, (a.key << 20) + p.key AS rank FROM json_each(:answers) a,"                          \
+	"SELECT p.value AS value, (a.key << 20) + p.key AS rank FROM json_each(:answers) a,"                           \
 	" json_each(a.value, '$.photo_ids') p WHERE a.type = 'object' AND p.type = 'text'"
 
 static char *missing_query(struct db *db, const char *sql, const char *param, const char *json)

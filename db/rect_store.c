@@ -527,7 +527,8 @@ enum store_status task_inbox(struct db *db, const char *user_id, const char *tod
                              struct inbox_page *page)
 {
 	static const char sql[] =
-	        "SELECT " TASK_JSON ", t.due_date, t.id" TASK_FROM " WHERE t.assignee_id = :user AND (:status IS NULL OR"
+	        "SELECT " TASK_JSON ", t.due_date, t.id" TASK_FROM
+	        " WHERE t.assignee_id = :user AND (:status IS NULL OR"
 	        " t.status = :status)"
 	        " AND (:overdue < 0 OR (" OVERDUE ") = :overdue) AND (:after_key IS NULL OR t.due_date > :after_key"
 	        " OR (t.due_date = :after_key AND t.id > :after_id)) ORDER BY t.due_date, t.id LIMIT :limit";

@@ -560,8 +560,8 @@ json_t *page_envelope(const struct page_query *q, json_t *items, int count, cons
 	return out;
 }
 
-void page_envelope_write(struct jw *w, const struct page_query *q, int count, const char *last_key,
-                         const char *last_id, long long last_seq, long long snapshot_seq)
+void page_envelope_write(struct jw *w, const struct page_query *q, int count, const char *last_key, const char *last_id,
+                         long long last_seq, long long snapshot_seq)
 {
 	json_t *rest = json_object();
 	page_cursors(rest, q, count, last_key, last_id, last_seq, snapshot_seq);

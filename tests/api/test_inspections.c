@@ -1219,7 +1219,8 @@ static void test_inspector_list_merge(void **state)
 		json_decref(inspection_create(&srv, insp, crew.tree.village_a1, round_id, NULL, NULL, id));
 	}
 	json_t *all = api_list_all(&srv, "/api/v1/inspections", admin, 200);
-	json_t *want_city = visible_to_inspector(all, crew.insp_city.user_id, (const char *const[]){round_id, r2, NULL});
+	json_t *want_city =
+	        visible_to_inspector(all, crew.insp_city.user_id, (const char *const[]){round_id, r2, NULL});
 	json_t *want_a = visible_to_inspector(all, crew.cast.inspector.user_id, (const char *const[]){r2, NULL});
 	assert_true(json_array_size(want_city) >= 7);
 	assert_true(json_array_size(want_a) >= 10);
@@ -1243,9 +1244,9 @@ static void test_inspector_list_merge(void **state)
 	assert_same_ids("insp.city, insp.a's", got, want);
 	json_decref(got);
 	json_decref(want);
-	got = api_list_all(&srv, pathf(path, sizeof path, "/api/v1/inspections?round_id=%s&org_id=%s", r2,
-	                               crew.tree.village_a1),
-	                   insp, 1);
+	got = api_list_all(
+	        &srv, pathf(path, sizeof path, "/api/v1/inspections?round_id=%s&org_id=%s", r2, crew.tree.village_a1),
+	        insp, 1);
 	assert_int_equal(json_array_size(got), 3);
 	json_decref(got);
 	got = api_list_all(&srv, "/api/v1/inspections?status=approved", insp_a, 2);
@@ -1263,12 +1264,18 @@ static void test_inspector_list_merge(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_create_and_score), cmocka_unit_test(test_score_extremes),
-	        cmocka_unit_test(test_update),           cmocka_unit_test(test_validation),
-	        cmocka_unit_test(test_create_scope),     cmocka_unit_test(test_workflow),
-	        cmocka_unit_test(test_delete),           cmocka_unit_test(test_auto_findings),
-	        cmocka_unit_test(test_manual_findings),  cmocka_unit_test(test_lists),
-	        cmocka_unit_test(test_inspector_list_merge), cmocka_unit_test(test_clean_shutdown),
+	        cmocka_unit_test(test_create_and_score),
+	        cmocka_unit_test(test_score_extremes),
+	        cmocka_unit_test(test_update),
+	        cmocka_unit_test(test_validation),
+	        cmocka_unit_test(test_create_scope),
+	        cmocka_unit_test(test_workflow),
+	        cmocka_unit_test(test_delete),
+	        cmocka_unit_test(test_auto_findings),
+	        cmocka_unit_test(test_manual_findings),
+	        cmocka_unit_test(test_lists),
+	        cmocka_unit_test(test_inspector_list_merge),
+	        cmocka_unit_test(test_clean_shutdown),
 	};
 	return cmocka_run_group_tests_name("api_inspections", tests, group_setup, group_teardown);
 }
