@@ -98,12 +98,17 @@ enum store_status db_json_rows_text(sqlite3_stmt *st, struct buf *out, int limit
  * changed no row. */
 enum store_status db_exec_changes(struct db *db, sqlite3_stmt *st);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return STORE_OK or STORE_DB. */
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return STORE_OK or STORE_DB. A
+ * write transaction: the process's writers take turns (an in-process queue,
+ * see db.c); end it with db_commit or db_rollback. */
 enum store_status db_begin(struct db *db);
 /* BEGIN (deferred): a read snapshot across several statements; end with db_commit. */
 enum store_status db_begin_read(struct db *db);
 enum store_status db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* Rolls back a transaction someone left open (a bug; the caller logs it).
+ * 1 when there was one. */
+int db_end_abandoned(struct db *db);
 
 /*
  * Runs fn inside BEGIN IMMEDIATE ... COMMIT. Commits when fn returns STORE_OK,

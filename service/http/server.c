@@ -570,6 +570,9 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 
 	end_drain_watch(conn, srv);
 	route_request(&req);
+	struct worker *w = mg_get_thread_pointer(conn);
+	if (w && w->db && db_end_abandoned(w->db)) /* never hold the other writers up */
+		log_msg(LOG_ERROR, "db", "a request left a transaction open: rolled back");
 	db_actor_set(NULL);
 	if (req.hold) /* a handler that held its reply and returned early */
 		req_flush(&req);
