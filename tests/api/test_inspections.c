@@ -1234,6 +1234,30 @@ static void test_inspector_list_merge(void **state)
 		assert_same_ids("insp.a", got, want_a);
 		json_decref(got);
 	}
+	/* Sync walks the same visits (and the tombstones of deleted drafts), by
+	 * change, in pages of any size. */
+	static const int sync_limits[] = {1, 3, 200};
+	for (size_t k = 0; k < sizeof sync_limits / sizeof sync_limits[0]; k++) {
+		json_t *synced = sync_walk(&srv, "/api/v1/inspections", insp, "2000-01-01T00:00:00Z", sync_limits[k], NULL, 0);
+		size_t live = 0, n;
+		json_t *s1;
+		json_array_foreach(synced, n, s1) live += !json_is_true(json_object_get(s1, "deleted"));
+		if (live != json_array_size(want_city))
+			fail_msg("insp.city's sync (limit %d): %zu visits, expected %zu", sync_limits[k], live,
+			         json_array_size(want_city));
+		size_t i;
+		json_t *it;
+		json_array_foreach(want_city, i, it)
+		{
+			int found = 0;
+			size_t j;
+			json_t *s2;
+			json_array_foreach(synced, j, s2) found |= strcmp(jstr(s2, "id"), jstr(it, "id")) == 0;
+			if (!found)
+				fail_msg("insp.city's sync (limit %d) misses %s", sync_limits[k], jstr(it, "id"));
+		}
+		json_decref(synced);
+	}
 	/* Filters apply to both halves. */
 	char path[256];
 	json_t *got = api_list_all(
