@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -57,7 +56,8 @@ static int addr_port(const struct sockaddr_storage *sa, char *addr, size_t addrl
 	return -1;
 }
 
-/* 1 when fd is the TCP connection w watches. */
+/* 1 when fd is the TCP connection w watches: its local port and its peer's
+ * address and port (addr holds the local address, then the peer's). */
 static int is_watched_socket(int fd, const struct watch *w)
 {
 	struct stat st;

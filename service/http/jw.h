@@ -1,14 +1,15 @@
 /*
- * A JSON writer into a struct buf, for the responses that carry stored JSON
- * documents: a visit's answers, score and location are JSON text the
- * service composed (json_dumps, nothing else writes those columns), so they
- * are copied into the response as they are instead of being parsed into
- * Jansson and serialised again (which was most of a visit read's CPU).
+ * A JSON writer into a struct buf, for the responses that carry JSON text
+ * already made: a visit's answers, score and location are JSON the service
+ * composed (json_dumps; nothing else writes those columns), and the task
+ * inbox's items are SQLite's json_object output. They are copied into the
+ * response as they are instead of being parsed into Jansson and serialised
+ * again (which was most of a visit read's CPU).
  *
  * Every value function takes the member's key — a literal of the service,
  * written as it is — or NULL inside an array; commas are the writer's
- * business. Strings are escaped as buf_add_json_string
- * does; Jansson values are dumped with JSON_OUT.
+ * business. Strings are escaped as buf_add_json_string does; Jansson values
+ * are dumped with JSON_OUT.
  *
  *   struct buf b = BUF_INIT; struct jw w; jw_init(&w, &b);
  *   jw_open(&w, NULL, '{'); jw_str(&w, "id", id); jw_raw(&w, "answers", text, "[]");
@@ -46,7 +47,8 @@ void jw_bool(struct jw *w, const char *key, int v);
 void jw_null(struct jw *w, const char *key);
 /* JSON text the service stored, verbatim; fallback (JSON text too) when json is NULL or empty. */
 void jw_raw(struct jw *w, const char *key, const char *json, const char *fallback);
-/* A Jansson value (borrowed); null when v is NULL (a failed json_pack). */
+/* A Jansson value (borrowed). NULL — a json_pack that failed — fails the
+ * document: reply_json_writer then answers 500. */
 void jw_value(struct jw *w, const char *key, const json_t *v);
 
 #endif
