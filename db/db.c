@@ -607,7 +607,11 @@ enum store_status db_json_one(sqlite3_stmt *st, json_t **out)
 	return s;
 }
 
-enum store_status db_json_rows(sqlite3_stmt *st, json_t *items, int limit, int *more)
+/* Steps st to its end or past limit rows (limit > 0; *more, which may be
+ * NULL, tells whether a row beyond it exists), handing each kept row to row,
+ * which returns -1 to stop with STORE_DB; *count rows kept. Finishes st. */
+static enum store_status rows_limited(sqlite3_stmt *st, int limit, int *more, int *count,
+                                      int (*row)(sqlite3_stmt *st, void *ctx), void *ctx)
 {
 	int rc, n = 0;
 	enum store_status s = STORE_OK;
@@ -619,49 +623,65 @@ enum store_status db_json_rows(sqlite3_stmt *st, json_t *items, int limit, int *
 				*more = 1;
 			break;
 		}
-		const char *text = (const char *)sqlite3_column_text(st, 0);
-		json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-		if (!j) {
+		if (row(st, ctx) != 0) {
 			s = STORE_DB;
 			break;
 		}
-		json_array_append_new(items, j);
 		n++;
 	}
 	if (s == STORE_OK && rc != SQLITE_ROW)
 		s = db_loop_status(rc);
 	db_stmt_done(st);
+	if (count)
+		*count = n;
 	return s;
+}
+
+/* Column 0 parsed and appended to the array ctx. */
+static int append_parsed(sqlite3_stmt *st, void *ctx)
+{
+	const char *text = (const char *)sqlite3_column_text(st, 0);
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	if (!j)
+		return -1;
+	json_array_append_new(ctx, j);
+	return 0;
+}
+
+enum store_status db_json_rows(sqlite3_stmt *st, json_t *items, int limit, int *more)
+{
+	return rows_limited(st, limit, more, NULL, append_parsed, items);
+}
+
+struct text_rows {
+	struct buf *out;
+	int n;
+	void (*each)(sqlite3_stmt *st, void *ctx);
+	void *ctx;
+};
+
+/* Column 0 appended to the array text being built, unparsed. */
+static int append_text(sqlite3_stmt *st, void *ctx)
+{
+	struct text_rows *t = ctx;
+	const char *text = (const char *)sqlite3_column_text(st, 0);
+	if (!text)
+		return -1;
+	if (t->n++)
+		buf_addc(t->out, ',');
+	buf_add(t->out, text, (size_t)sqlite3_column_bytes(st, 0));
+	if (t->each)
+		t->each(st, t->ctx);
+	return 0;
 }
 
 enum store_status db_json_rows_text(sqlite3_stmt *st, struct buf *out, int limit, int *count, int *more,
                                     void (*each)(sqlite3_stmt *st, void *ctx), void *ctx)
 {
-	int rc, n = 0;
-	enum store_status s = STORE_OK;
-	*more = 0;
+	struct text_rows t = {out, 0, each, ctx};
 	buf_addc(out, '[');
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (limit > 0 && n == limit) {
-			*more = 1;
-			break;
-		}
-		const char *text = (const char *)sqlite3_column_text(st, 0);
-		if (!text) {
-			s = STORE_DB;
-			break;
-		}
-		if (n++)
-			buf_addc(out, ',');
-		buf_add(out, text, (size_t)sqlite3_column_bytes(st, 0));
-		if (each)
-			each(st, ctx);
-	}
+	enum store_status s = rows_limited(st, limit, more, count, append_text, &t);
 	buf_addc(out, ']');
-	if (s == STORE_OK && rc != SQLITE_ROW)
-		s = db_loop_status(rc);
-	db_stmt_done(st);
-	*count = n;
 	return s;
 }
 

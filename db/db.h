@@ -90,8 +90,8 @@ enum store_status db_json_rows(sqlite3_stmt *st, json_t *items, int limit, int *
 struct buf;
 /* The same without parsing: each kept row's column 0 (JSON text that SQLite's
  * json_object composed) is appended to out, the rows making one JSON array
- * "[a,b]"; *count rows. each (may be NULL) sees every kept row, for its other
- * columns (a cursor's keys). */
+ * "[a,b]"; *count rows (more may be NULL). each (may be NULL) sees every
+ * kept row, for its other columns (a cursor's keys). */
 enum store_status db_json_rows_text(sqlite3_stmt *st, struct buf *out, int limit, int *count, int *more,
                                     void (*each)(sqlite3_stmt *st, void *ctx), void *ctx);
 /* Steps an INSERT/UPDATE/DELETE and finishes it: STORE_NOT_FOUND when it

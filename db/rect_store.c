@@ -528,8 +528,7 @@ enum store_status task_inbox(struct db *db, const char *user_id, const char *tod
 {
 	static const char sql[] =
 	        "SELECT " TASK_JSON ", t.due_date, t.id" TASK_FROM
-	        " WHERE t.assignee_id = :user AND (:status IS NULL OR"
-	        " t.status = :status)"
+	        " WHERE t.assignee_id = :user AND (:status IS NULL OR t.status = :status)"
 	        " AND (:overdue < 0 OR (" OVERDUE ") = :overdue) AND (:after_key IS NULL OR t.due_date > :after_key"
 	        " OR (t.due_date = :after_key AND t.id > :after_id)) ORDER BY t.due_date, t.id LIMIT :limit";
 	sqlite3_stmt *st = db_stmt(db, sql);
@@ -543,7 +542,7 @@ enum store_status task_inbox(struct db *db, const char *user_id, const char *tod
 	db_bind_text(st, ":after_id", after_id ? after_id : "");
 	db_bind_int64(st, ":limit", limit + 1);
 	memset(page, 0, sizeof *page);
-	return db_json_rows_text(st, items, limit, &page->count, &page->more, inbox_keys, page);
+	return db_json_rows_text(st, items, limit, &page->count, NULL, inbox_keys, page);
 }
 
 enum store_status task_inbox_counts(struct db *db, const char *user_id, const char *today, json_t **out)

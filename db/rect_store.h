@@ -125,7 +125,7 @@ struct inbox_filter {
 /* A page of the tasks assigned to user_id, due date then id, after
  * (after_key, after_id): appended to items as a JSON array text. */
 struct inbox_page {
-	int count, more;
+	int count;
 	char last_due[11], last_id[37]; /* the last task's keys */
 };
 enum store_status task_inbox(struct db *db, const char *user_id, const char *today, const struct inbox_filter *f,
