@@ -295,13 +295,17 @@ static struct cached_token *thread_cache(void)
 	return c;
 }
 
-static const struct cached_token *cache_find(const struct jwt_keys *keys, const uint8_t digest[SHA256_BYTES])
+/* The slot of a token's digest in this thread's cache; NULL without one. */
+static struct cached_token *slot_of(const uint8_t digest[SHA256_BYTES])
 {
 	struct cached_token *cache = thread_cache();
-	if (!cache)
-		return NULL;
-	const struct cached_token *e = &cache[digest[0] % TOKEN_CACHE_SLOTS];
-	if (!e->used || memcmp(e->digest, digest, SHA256_BYTES) != 0)
+	return cache ? &cache[digest[0] % TOKEN_CACHE_SLOTS] : NULL;
+}
+
+static const struct cached_token *cache_find(const struct jwt_keys *keys, const uint8_t digest[SHA256_BYTES])
+{
+	const struct cached_token *e = slot_of(digest);
+	if (!e || !e->used || memcmp(e->digest, digest, SHA256_BYTES) != 0)
 		return NULL;
 	const struct jwt_key *k = key_named(keys, e->kid);
 	uint8_t kd[SHA256_BYTES];
@@ -313,10 +317,9 @@ static const struct cached_token *cache_find(const struct jwt_keys *keys, const 
 
 static void cache_put(const uint8_t digest[SHA256_BYTES], const struct jwt_key *k, const struct access_claims *c)
 {
-	struct cached_token *cache = thread_cache();
-	if (!cache)
+	struct cached_token *e = slot_of(digest);
+	if (!e)
 		return;
-	struct cached_token *e = &cache[digest[0] % TOKEN_CACHE_SLOTS];
 	memcpy(e->digest, digest, SHA256_BYTES);
 	sha256(k->key, k->len, e->key_digest);
 	memcpy(e->kid, k->kid, sizeof e->kid);
