@@ -246,7 +246,7 @@ int req_body_unwatch(struct req *req)
 void reply_body_too_slow(struct req *req)
 {
 	req->body_unread = 1;
-	reply_problem(req, 408, "request_timeout", NULL, "请求体发送过慢（%lld 毫秒内未收到数据），连接已关闭",
+	reply_problem(req, 408, "request_timeout", NULL, "请求体发送过慢（超过 %lld 毫秒），连接已关闭",
 	              req->srv->cfg->request_timeout_ms);
 }
 
